@@ -1,0 +1,63 @@
+#include "mixq/tensor/dtype.h"
+
+#include <strings.h>
+
+#include <array>
+
+#include "mixq/base/status.h"
+
+namespace mixq {
+namespace {
+
+// Block sizes and byte counts follow ggml's block structs (ggml-common.h layouts).
+constexpr std::array<DTypeInfo, 21> kTypes = {{
+    {DType::kF32, "f32", 1, 4, false},
+    {DType::kF16, "f16", 1, 2, false},
+    {DType::kBF16, "bf16", 1, 2, false},
+    {DType::kF64, "f64", 1, 8, false},
+    {DType::kI8, "i8", 1, 1, false},
+    {DType::kI16, "i16", 1, 2, false},
+    {DType::kI32, "i32", 1, 4, false},
+    {DType::kI64, "i64", 1, 8, false},
+    {DType::kQ4_0, "q4_0", 32, 18, true},    // f16 d + 16 bytes of nibbles
+    {DType::kQ4_1, "q4_1", 32, 20, true},    // f16 d, f16 m + 16 bytes
+    {DType::kQ5_0, "q5_0", 32, 22, true},    // f16 d + 4 bytes high bits + 16 bytes
+    {DType::kQ5_1, "q5_1", 32, 24, true},    // f16 d, f16 m + 4 + 16
+    {DType::kQ8_0, "q8_0", 32, 34, true},    // f16 d + 32 int8
+    {DType::kQ8_1, "q8_1", 32, 36, true},    // f16 d, f16 s + 32 int8
+    {DType::kQ2_K, "q2_K", 256, 84, true},   // 16 scales + 64 quants + 2 f16
+    {DType::kQ3_K, "q3_K", 256, 110, true},  // 32 hmask + 64 quants + 12 scales + f16
+    {DType::kQ4_K, "q4_K", 256, 144, true},  // 2 f16 + 12 scales + 128 quants
+    {DType::kQ5_K, "q5_K", 256, 176, true},  // 2 f16 + 12 scales + 32 qh + 128 qs
+    {DType::kQ6_K, "q6_K", 256, 210, true},  // 128 ql + 64 qh + 16 scales + f16
+    {DType::kQ8_K, "q8_K", 256, 292, true},  // f32 d + 256 int8 + 16 int16 sums
+    {DType::kIQ4_NL, "iq4_nl", 32, 18, true},
+}};
+
+}  // namespace
+
+const DTypeInfo* FindDType(uint32_t id) {
+  for (const DTypeInfo& info : kTypes)
+    if (static_cast<uint32_t>(info.type) == id) return &info;
+  return nullptr;
+}
+
+const DTypeInfo& GetDTypeInfo(DType type) {
+  const DTypeInfo* info = FindDType(static_cast<uint32_t>(type));
+  MIXQ_CHECK(info != nullptr);
+  return *info;
+}
+
+std::optional<DType> ParseDType(const std::string& name) {
+  for (const DTypeInfo& info : kTypes)
+    if (strcasecmp(info.name, name.c_str()) == 0) return info.type;
+  return std::nullopt;
+}
+
+std::optional<size_t> DTypeBytes(DType type, int64_t n_elements) {
+  const DTypeInfo& info = GetDTypeInfo(type);
+  if (n_elements < 0 || n_elements % info.block_size != 0) return std::nullopt;
+  return static_cast<size_t>(n_elements / info.block_size) * info.block_bytes;
+}
+
+}  // namespace mixq
