@@ -1,0 +1,135 @@
+// AVX2 + FMA kernels (8 f32 lanes). Compiled with -mavx2 -mfma -mf16c; reached only through
+// the dispatch table when the CPU has them. Each output: 8-lane FMA accumulation over the
+// multiple-of-8 part of the row, a fixed horizontal sum, then the scalar tail in order.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "mixq/base/half.h"
+#include "mixq/kernels/kernel_table.h"
+
+namespace mixq::kernels {
+namespace {
+
+inline float Hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+struct F32Row {
+  static __m256 Load(const uint8_t* row, int64_t c) { return _mm256_loadu_ps(reinterpret_cast<const float*>(row) + c); }
+  static float Scalar(const uint8_t* row, int64_t c) {
+    float v;
+    std::memcpy(&v, row + 4 * c, 4);
+    return v;
+  }
+};
+struct Bf16Row {
+  static __m256 Load(const uint8_t* row, int64_t c) {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2 * c));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+  }
+  static float Scalar(const uint8_t* row, int64_t c) {
+    uint16_t h;
+    std::memcpy(&h, row + 2 * c, 2);
+    return Bf16ToFloat(h);
+  }
+};
+struct F16Row {
+  static __m256 Load(const uint8_t* row, int64_t c) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2 * c)));
+  }
+  static float Scalar(const uint8_t* row, int64_t c) {
+    uint16_t h;
+    std::memcpy(&h, row + 2 * c, 2);
+    return F16ToFloat(h);
+  }
+};
+
+// Outputs for rows [r, r+RB) x tokens [t, t+TB): RB*TB accumulators in registers.
+template <typename Row, int RB, int TB>
+inline void Tile(const WeightMatrix& w, const float* x, float* y, int64_t r, int64_t t) {
+  const int64_t k = w.cols, kv = k / 8 * 8;
+  const uint8_t* rows[RB];
+  for (int i = 0; i < RB; ++i) rows[i] = static_cast<const uint8_t*>(w.data) + static_cast<size_t>(r + i) * w.row_bytes;
+  __m256 acc[RB][TB];
+  for (int i = 0; i < RB; ++i)
+    for (int j = 0; j < TB; ++j) acc[i][j] = _mm256_setzero_ps();
+  for (int64_t c = 0; c < kv; c += 8) {
+    __m256 wv[RB];
+    for (int i = 0; i < RB; ++i) wv[i] = Row::Load(rows[i], c);
+    for (int j = 0; j < TB; ++j) {
+      const __m256 xv = _mm256_loadu_ps(x + (t + j) * k + c);
+      for (int i = 0; i < RB; ++i) acc[i][j] = _mm256_fmadd_ps(wv[i], xv, acc[i][j]);
+    }
+  }
+  for (int i = 0; i < RB; ++i)
+    for (int j = 0; j < TB; ++j) {
+      float s = Hsum(acc[i][j]);
+      const float* xt = x + (t + j) * k;
+      for (int64_t c = kv; c < k; ++c) s += Row::Scalar(rows[i], c) * xt[c];
+      y[(t + j) * w.rows + r + i] = s;
+    }
+}
+
+// Token blocks of 32 outside (keeps x in L1/L2), row blocks inside.
+template <typename Row, int RB, int TB>
+void Drive(const WeightMatrix& w, const float* x, int64_t n, float* y, int64_t r0, int64_t r1) {
+  constexpr int64_t kTokenBlock = 32;
+  for (int64_t tb = 0; tb < n; tb += kTokenBlock) {
+    const int64_t te = tb + kTokenBlock < n ? tb + kTokenBlock : n;
+    int64_t r = r0;
+    for (; r + RB <= r1; r += RB) {
+      int64_t t = tb;
+      for (; t + TB <= te; t += TB) Tile<Row, RB, TB>(w, x, y, r, t);
+      for (; t < te; ++t) Tile<Row, RB, 1>(w, x, y, r, t);
+    }
+    for (; r < r1; ++r) {
+      int64_t t = tb;
+      for (; t + TB <= te; t += TB) Tile<Row, 1, TB>(w, x, y, r, t);
+      for (; t < te; ++t) Tile<Row, 1, 1>(w, x, y, r, t);
+    }
+  }
+}
+
+template <typename Row>
+void DriveAny(const WeightMatrix& w, const float* x, int64_t n, float* y, int64_t r0, int64_t r1) {
+  if (n == 1) Drive<Row, 8, 1>(w, x, n, y, r0, r1);  // decode: more rows in flight
+  else Drive<Row, 4, 2>(w, x, n, y, r0, r1);          // 8 accumulators + 4 weights + 1 x
+}
+
+bool MatMulRows(const WeightMatrix& w, const float* x, int64_t n, float* y, int64_t r0, int64_t r1) {
+  switch (w.type) {
+    case DType::kF32: DriveAny<F32Row>(w, x, n, y, r0, r1); return true;
+    case DType::kF16: DriveAny<F16Row>(w, x, n, y, r0, r1); return true;
+    case DType::kBF16: DriveAny<Bf16Row>(w, x, n, y, r0, r1); return true;
+    default: return false;
+  }
+}
+
+float Dot(const float* a, const float* b, int64_t n) {
+  __m256 acc = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
+  float s = Hsum(acc);
+  for (; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+void Axpy(float a, const float* x, float* y, int64_t n) {
+  const __m256 av = _mm256_set1_ps(a);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+  for (; i < n; ++i) y[i] += a * x[i];
+}
+
+}  // namespace
+
+const KernelTable& Avx2Kernels() {
+  static const KernelTable table = {MatMulRows, Dot, Axpy};
+  return table;
+}
+
+}  // namespace mixq::kernels

@@ -1,0 +1,111 @@
+// AVX-512 kernels (16 f32 lanes; F+BW+VL+DQ). Row tails use masked loads, so each output is
+// one 16-lane FMA accumulation over the whole row followed by a fixed horizontal sum.
+#include <immintrin.h>
+
+#include "mixq/kernels/kernel_table.h"
+
+namespace mixq::kernels {
+namespace {
+
+struct F32Row {
+  static __m512 Load(const uint8_t* row, int64_t c, __mmask16 m) {
+    return _mm512_maskz_loadu_ps(m, reinterpret_cast<const float*>(row) + c);
+  }
+};
+struct Bf16Row {
+  static __m512 Load(const uint8_t* row, int64_t c, __mmask16 m) {
+    const __m256i h = _mm256_maskz_loadu_epi16(m, row + 2 * c);
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+  }
+};
+struct F16Row {
+  static __m512 Load(const uint8_t* row, int64_t c, __mmask16 m) {
+    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, row + 2 * c));
+  }
+};
+
+inline __mmask16 TailMask(int64_t remaining) {
+  return remaining >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << remaining) - 1);
+}
+
+template <typename Row, int RB, int TB>
+inline void Tile(const WeightMatrix& w, const float* x, float* y, int64_t r, int64_t t) {
+  const int64_t k = w.cols;
+  const uint8_t* rows[RB];
+  for (int i = 0; i < RB; ++i) rows[i] = static_cast<const uint8_t*>(w.data) + static_cast<size_t>(r + i) * w.row_bytes;
+  __m512 acc[RB][TB];
+  for (int i = 0; i < RB; ++i)
+    for (int j = 0; j < TB; ++j) acc[i][j] = _mm512_setzero_ps();
+  for (int64_t c = 0; c < k; c += 16) {
+    const __mmask16 m = TailMask(k - c);
+    __m512 wv[RB];
+    for (int i = 0; i < RB; ++i) wv[i] = Row::Load(rows[i], c, m);
+    for (int j = 0; j < TB; ++j) {
+      const __m512 xv = _mm512_maskz_loadu_ps(m, x + (t + j) * k + c);
+      for (int i = 0; i < RB; ++i) acc[i][j] = _mm512_fmadd_ps(wv[i], xv, acc[i][j]);
+    }
+  }
+  for (int i = 0; i < RB; ++i)
+    for (int j = 0; j < TB; ++j) y[(t + j) * w.rows + r + i] = _mm512_reduce_add_ps(acc[i][j]);
+}
+
+template <typename Row, int RB, int TB>
+void Drive(const WeightMatrix& w, const float* x, int64_t n, float* y, int64_t r0, int64_t r1) {
+  constexpr int64_t kTokenBlock = 32;
+  for (int64_t tb = 0; tb < n; tb += kTokenBlock) {
+    const int64_t te = tb + kTokenBlock < n ? tb + kTokenBlock : n;
+    int64_t r = r0;
+    for (; r + RB <= r1; r += RB) {
+      int64_t t = tb;
+      for (; t + TB <= te; t += TB) Tile<Row, RB, TB>(w, x, y, r, t);
+      for (; t < te; ++t) Tile<Row, RB, 1>(w, x, y, r, t);
+    }
+    for (; r < r1; ++r) {
+      int64_t t = tb;
+      for (; t + TB <= te; t += TB) Tile<Row, 1, TB>(w, x, y, r, t);
+      for (; t < te; ++t) Tile<Row, 1, 1>(w, x, y, r, t);
+    }
+  }
+}
+
+template <typename Row>
+void DriveAny(const WeightMatrix& w, const float* x, int64_t n, float* y, int64_t r0, int64_t r1) {
+  if (n == 1) Drive<Row, 8, 1>(w, x, n, y, r0, r1);
+  else Drive<Row, 4, 4>(w, x, n, y, r0, r1);  // 16 accumulators + 4 weights + 1 x of 32 zmm
+}
+
+bool MatMulRows(const WeightMatrix& w, const float* x, int64_t n, float* y, int64_t r0, int64_t r1) {
+  switch (w.type) {
+    case DType::kF32: DriveAny<F32Row>(w, x, n, y, r0, r1); return true;
+    case DType::kF16: DriveAny<F16Row>(w, x, n, y, r0, r1); return true;
+    case DType::kBF16: DriveAny<Bf16Row>(w, x, n, y, r0, r1); return true;
+    default: return false;
+  }
+}
+
+float Dot(const float* a, const float* b, int64_t n) {
+  __m512 acc = _mm512_setzero_ps();
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = TailMask(n - i);
+    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i), acc);
+  }
+  return _mm512_reduce_add_ps(acc);
+}
+
+void Axpy(float a, const float* x, float* y, int64_t n) {
+  const __m512 av = _mm512_set1_ps(a);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = TailMask(n - i);
+    const __m512 r = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(m, x + i), _mm512_maskz_loadu_ps(m, y + i));
+    _mm512_mask_storeu_ps(y + i, m, r);
+  }
+}
+
+}  // namespace
+
+const KernelTable& Avx512Kernels() {
+  static const KernelTable table = {MatMulRows, Dot, Axpy};
+  return table;
+}
+
+}  // namespace mixq::kernels

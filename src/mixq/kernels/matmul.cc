@@ -1,0 +1,75 @@
+#include "mixq/kernels/matmul.h"
+
+#include "mixq/base/half.h"
+#include "mixq/base/parallel.h"
+#include "mixq/base/status.h"
+#include "mixq/kernels/kernel_table.h"
+
+namespace mixq {
+namespace kernels {
+
+const KernelTable& KernelsFor(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return Avx512Kernels();
+    case Isa::kAvx2: return Avx2Kernels();
+    case Isa::kRef: break;
+  }
+  return RefKernels();
+}
+
+}  // namespace kernels
+
+WeightMatrix WeightMatrix::FromTensor(const Tensor& t) {
+  WeightMatrix w;
+  w.type = t.dtype;
+  w.rows = t.rows();
+  w.cols = t.cols();
+  w.data = t.data;
+  w.row_bytes = w.rows > 0 ? t.nbytes / static_cast<size_t>(w.rows) : 0;
+  return w;
+}
+
+bool MatMulSupports(DType type) { return type == DType::kF32 || type == DType::kF16 || type == DType::kBF16; }
+
+void MatMulRows(Isa isa, const WeightMatrix& w, const float* x, int64_t n, float* y, int64_t row_begin,
+                int64_t row_end) {
+  const bool ok = kernels::KernelsFor(isa).matmul_rows(w, x, n, y, row_begin, row_end);
+  MIXQ_CHECK(ok);  // callers check MatMulSupports when loading
+}
+
+void MatMul(const Context& ctx, const WeightMatrix& w, const float* x, int64_t n, float* y) {
+  // Split rows into blocks of 16 so every thread runs whole micro-kernel tiles; small
+  // matrices stay on one thread (a parallel region costs more than it saves).
+  const int64_t work = w.rows * w.cols * n;
+  Context local = ctx;
+  if (work < (1 << 15)) local.n_threads = 1;
+  ParallelFor(local, w.rows, 16, [&](int64_t r0, int64_t r1) { MatMulRows(ctx.isa, w, x, n, y, r0, r1); });
+}
+
+float DotF32(Isa isa, const float* a, const float* b, int64_t n) { return kernels::KernelsFor(isa).dot_f32(a, b, n); }
+
+void AxpyF32(Isa isa, float a, const float* x, float* y, int64_t n) { kernels::KernelsFor(isa).axpy_f32(a, x, y, n); }
+
+void DequantizeRow(const WeightMatrix& w, int64_t row, float* out) {
+  const uint8_t* p = static_cast<const uint8_t*>(w.data) + static_cast<size_t>(row) * w.row_bytes;
+  switch (w.type) {
+    case DType::kF32: {
+      const float* f = reinterpret_cast<const float*>(p);
+      for (int64_t c = 0; c < w.cols; ++c) out[c] = f[c];
+      return;
+    }
+    case DType::kF16: {
+      const uint16_t* h = reinterpret_cast<const uint16_t*>(p);
+      for (int64_t c = 0; c < w.cols; ++c) out[c] = F16ToFloat(h[c]);
+      return;
+    }
+    case DType::kBF16: {
+      const uint16_t* h = reinterpret_cast<const uint16_t*>(p);
+      for (int64_t c = 0; c < w.cols; ++c) out[c] = Bf16ToFloat(h[c]);
+      return;
+    }
+    default: MIXQ_CHECK(false && "DequantizeRow: unsupported type");
+  }
+}
+
+}  // namespace mixq

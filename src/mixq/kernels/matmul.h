@@ -1,0 +1,47 @@
+// Matrix products of stored weights with f32 activations: the hot loop of both prefill and
+// decode. y{n, rows} = x{n, cols} · W{rows, cols}^T (each output is the dot product of a
+// weight row with a token's activation row), W in f32, f16 or bf16 (quantized types come
+// with the quantized-kernels work). Every ISA computes each output in one fixed order, so a
+// token's result does not depend on how many tokens share the call or on the thread count.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "mixq/base/context.h"
+#include "mixq/tensor/dtype.h"
+#include "mixq/tensor/tensor.h"
+
+namespace mixq {
+
+// A weight matrix as the kernels see it: `rows` rows of `cols` elements, row r starting at
+// data + r * row_bytes.
+struct WeightMatrix {
+  DType type = DType::kF32;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  const void* data = nullptr;
+  size_t row_bytes = 0;
+
+  static WeightMatrix FromTensor(const Tensor& t);  // a 2-D tensor {rows, cols}
+};
+
+bool MatMulSupports(DType type);
+
+// y[t * rows + r] = sum_c W[r, c] * x[t * cols + c] for t < n, r < rows.
+// Multithreaded over rows of W (ctx.n_threads), kernel chosen by ctx.isa.
+void MatMul(const Context& ctx, const WeightMatrix& w, const float* x, int64_t n, float* y);
+
+// The same for a row range only, single-threaded (callers that parallelise themselves).
+void MatMulRows(Isa isa, const WeightMatrix& w, const float* x, int64_t n, float* y, int64_t row_begin,
+                int64_t row_end);
+
+// Dot product of two f32 vectors of length n, in the ISA's fixed order.
+float DotF32(Isa isa, const float* a, const float* b, int64_t n);
+// y[i] += a * x[i]
+void AxpyF32(Isa isa, float a, const float* x, float* y, int64_t n);
+
+// Row r of W converted to f32 (embedding lookups). out: {cols}.
+void DequantizeRow(const WeightMatrix& w, int64_t row, float* out);
+
+}  // namespace mixq
