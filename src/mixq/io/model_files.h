@@ -32,6 +32,13 @@ struct LoadedModel {
 };
 
 // Detects the format from the path and loads it. Errors name the file and the field/tensor.
+// A directory is a Hugging Face checkpoint (so is a config.json or *.safetensors inside one);
+// *.gguf or a file starting with "GGUF" is GGUF; anything else is read as llama2.c. The config
+// is validated and every tensor it requires is checked for presence and exact shape.
 Result<std::shared_ptr<LoadedModel>> LoadModelFiles(const std::string& path);
+
+// Only the hyper-parameters, without mapping the weights: config.json (the file, or the
+// directory holding it), GGUF metadata, or a llama2.c header. Validated like LoadModelFiles.
+Result<ModelConfig> LoadModelConfig(const std::string& path);
 
 }  // namespace mixq
