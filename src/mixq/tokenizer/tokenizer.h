@@ -1,5 +1,10 @@
 // Text <-> token ids. Implementations: SentencePiece .model (libsentencepiece), Hugging Face
 // tokenizer.json byte-level BPE, llama2.c tokenizer.bin, and GGUF-embedded vocabularies.
+// Each lives in its own header (sentencepiece_tokenizer.h, hf_tokenizer_json.h,
+// llama2c_tokenizer.h, gguf_tokenizer.h); LoadTokenizer picks the one that belongs to a model.
+//
+// Tokenizers are immutable after loading, so Encode/DecodeToken may be called from several
+// threads at once.
 #pragma once
 
 #include <cstdint>
@@ -21,9 +26,14 @@ class Tokenizer {
   virtual Result<std::vector<int32_t>> Encode(const std::string& text) const = 0;
   // The bytes of one token as it appears in the output stream, given the previous token
   // (SentencePiece drops the leading space of the first piece after BOS). Byte-fallback
-  // tokens produce raw bytes, which may be partial UTF-8; callers concatenate.
+  // tokens produce raw bytes, which may be partial UTF-8; callers concatenate. Control tokens
+  // (BOS/EOS) decode to their piece or to nothing, as documented by each implementation.
+  // Out-of-range ids decode to "". The bytes are raw: a CLI that mimics llama2.c's
+  // safe_printf (skipping single non-printable bytes) applies that filter itself.
   virtual std::string DecodeToken(int32_t prev_token, int32_t token) const = 0;
-  // Decodes a whole sequence (the concatenation of DecodeToken over it, with prev = BOS or -1).
+  // Decodes a whole sequence: the concatenation of DecodeToken over it, where the first
+  // token's prev is bos_id() when add_bos() (so a leading dummy-prefix space is dropped, as
+  // after BOS) and -1 otherwise.
   virtual std::string Decode(const std::vector<int32_t>& ids) const;
 
   virtual int32_t vocab_size() const = 0;
@@ -33,9 +43,14 @@ class Tokenizer {
   virtual bool add_bos() const = 0;
 };
 
-// The tokenizer that belongs with a loaded model: tokenizer.model or tokenizer.json in a
-// Hugging Face directory; the vocabulary embedded in a GGUF file; for a llama2.c checkpoint,
-// `tokenizer_path` (tokenizer.bin) or a tokenizer.bin / tok*.bin next to the checkpoint.
+// The tokenizer that belongs with a loaded model:
+//   - `tokenizer_path` when given, by its name: *.json (tokenizer.json), *.model
+//     (SentencePiece), anything else a llama2.c tokenizer.bin;
+//   - a Hugging Face directory: tokenizer.json if present, else tokenizer.model;
+//   - GGUF: the embedded vocabulary (model.gguf);
+//   - llama2.c: tokenizer.bin next to the checkpoint, else the single tok*.bin there.
+// llama2.c files carry no token count, so model.config.vocab_size says how many to read.
+// Errors name every path that was searched.
 Result<std::unique_ptr<Tokenizer>> LoadTokenizer(const LoadedModel& model, const std::string& tokenizer_path = "");
 
 }  // namespace mixq

@@ -1,0 +1,36 @@
+// The greedy pair-merging loop shared by every BPE flavour in this module:
+//   - llama2.c and SentencePiece BPE merge the adjacent pair whose concatenation is the
+//     vocabulary piece with the highest score;
+//   - GPT-2 byte-level BPE merges the adjacent pair with the lowest merge rank.
+// Both reduce to "repeatedly merge the adjacent pair with the highest priority; on ties, the
+// leftmost pair", which is what llama2.c's run.c does with its linear scan (strict `>`), what
+// SentencePiece's agenda does, and what GPT-2's "merge every occurrence left to right" does.
+// A priority queue keeps long inputs (a whole document for SentencePiece, which does not
+// pre-split) at O(n log n) instead of run.c's O(n^2).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mixq::tok {
+
+struct MergeSymbol {
+  std::string text;  // what the pair function sees; concatenated on merge
+  int32_t id = -1;   // token id, or -1 when the symbol is not (yet) a vocabulary piece
+};
+
+struct MergeCandidate {
+  double priority = 0;  // higher merges first (score, or -rank)
+  int32_t id = -1;      // id of the merged symbol
+};
+
+// Returns the merge for an adjacent pair, or nullopt when the pair does not merge.
+using PairMergeFn = std::function<std::optional<MergeCandidate>(const MergeSymbol& left, const MergeSymbol& right)>;
+
+// Merges `symbols` in place until no adjacent pair merges.
+void MergePairs(std::vector<MergeSymbol>* symbols, const PairMergeFn& pair_fn);
+
+}  // namespace mixq::tok
