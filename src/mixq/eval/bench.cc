@@ -1,0 +1,74 @@
+#include "mixq/eval/bench.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "mixq/base/rng.h"
+#include "mixq/model/model.h"
+
+namespace mixq::eval {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One timed run: prompt processing decodes all tokens in one call; generation one at a time.
+Result<double> TimeOnce(const Context& ctx, InferenceSession& session, const std::vector<int32_t>& tokens,
+                        bool generation) {
+  session.Reset();
+  const Clock::time_point t0 = Clock::now();
+  if (generation) {
+    for (int32_t t : tokens) MIXQ_RETURN_IF_ERROR(session.Decode(ctx, {t}, /*all_logits=*/false));
+  } else {
+    MIXQ_RETURN_IF_ERROR(session.Decode(ctx, tokens, /*all_logits=*/false));
+  }
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+Result<BenchTest> RunTest(const Context& ctx, const std::shared_ptr<const Model>& model, const BenchOptions& options,
+                          int64_t n, bool generation) {
+  BenchTest test;
+  test.name = (generation ? "tg" : "pp") + std::to_string(n);
+  test.n_tokens = n;
+  const std::vector<int32_t> tokens = RandomTokens(n, model->config().vocab_size, options.seed + (generation ? 1 : 0));
+  InferenceSession session(model, n);
+  if (options.warmup) {
+    // As llama-bench: a whole prompt, or a single generated token.
+    const std::vector<int32_t> warm = generation ? std::vector<int32_t>{tokens[0]} : tokens;
+    MIXQ_ASSIGN_OR_RETURN(double ignored, TimeOnce(ctx, session, warm, generation));
+    (void)ignored;
+  }
+  for (int r = 0; r < options.repetitions; ++r) {
+    MIXQ_ASSIGN_OR_RETURN(double s, TimeOnce(ctx, session, tokens, generation));
+    test.seconds.push_back(s);
+    test.tokens_per_s.push_back(s > 0 ? static_cast<double>(n) / s : 0.0);
+  }
+  test.tps = ComputeMeanStd(test.tokens_per_s);
+  return test;
+}
+
+}  // namespace
+
+std::vector<int32_t> RandomTokens(int64_t n, int64_t vocab, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<int32_t> tokens(static_cast<size_t>(n));
+  for (auto& t : tokens) t = static_cast<int32_t>(rng.NextU64() % static_cast<uint64_t>(vocab));
+  return tokens;
+}
+
+Result<std::vector<BenchTest>> RunBench(const Context& ctx, const std::shared_ptr<const Model>& model,
+                                        const BenchOptions& options, const BenchProgressFn& progress) {
+  if (options.repetitions < 1) return Err("[bench] repetitions must be >= 1, got {}", options.repetitions);
+  std::vector<BenchTest> tests;
+  for (int generation = 0; generation < 2; ++generation) {
+    for (int64_t n : generation ? options.gen_sizes : options.prompt_sizes) {
+      if (n < 0) return Err("[bench] {} size must be >= 0, got {}", generation ? "generation" : "prompt", n);
+      if (n == 0) continue;
+      MIXQ_ASSIGN_OR_RETURN(BenchTest test, RunTest(ctx, model, options, n, generation != 0));
+      if (progress) progress(test);
+      tests.push_back(std::move(test));
+    }
+  }
+  return tests;
+}
+
+}  // namespace mixq::eval

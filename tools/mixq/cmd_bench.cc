@@ -1,0 +1,110 @@
+// mixq bench MODEL [-p 512] [-n 128] [-r 5]: llama-bench-style throughput (prompt processing
+// and token generation, tokens/s mean +- stddev). Table or JSON on stdout, progress on stderr.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "mixq/eval/bench.h"
+#include "mixq/model/model.h"
+
+namespace mixq::cli {
+namespace {
+
+struct BenchCliOptions {
+  std::string model;
+  std::vector<int64_t> prompt_sizes = {512};
+  std::vector<int64_t> gen_sizes = {128};
+  int repetitions = 5;
+  uint64_t seed = 1234;
+  bool no_warmup = false;
+  bool json = false;
+  std::string output = "md";
+  ComputeOptions compute;
+};
+
+struct ModelSize {
+  int64_t bytes = 0;
+  int64_t params = 0;
+};
+ModelSize SizeOf(const Model& model) {
+  ModelSize s;
+  for (const Tensor& t : model.files().tensors.all()) {
+    s.bytes += static_cast<int64_t>(t.nbytes);
+    s.params += t.numel();
+  }
+  return s;
+}
+
+void PrintJson(const BenchCliOptions& o, const Context& ctx, const Model& model, const std::vector<eval::BenchTest>& tests) {
+  const ModelSize size = SizeOf(model);
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& t : tests)
+    list.push_back({{"name", t.name},
+                    {"n_tokens", t.n_tokens},
+                    {"tokens_per_s_mean", t.tps.mean},
+                    {"tokens_per_s_stddev", t.tps.stddev},
+                    {"samples_tokens_per_s", t.tokens_per_s},
+                    {"samples_s", t.seconds}});
+  nlohmann::json out = {{"model", o.model},
+                        {"format", ModelFormatName(model.files().format)},
+                        {"size_bytes", size.bytes},
+                        {"n_params", size.params},
+                        {"threads", ctx.n_threads},
+                        {"isa", IsaName(ctx.isa)},
+                        {"repetitions", o.repetitions},
+                        {"tests", list}};
+  std::printf("%s\n", out.dump(2).c_str());
+}
+
+void PrintTable(const BenchCliOptions& o, const Context& ctx, const Model& model, const std::vector<eval::BenchTest>& tests) {
+  const ModelSize size = SizeOf(model);
+  std::printf("| model | size | params | isa | threads | test | t/s |\n");
+  std::printf("| --- | ---: | ---: | --- | ---: | ---: | ---: |\n");
+  for (const auto& t : tests)
+    std::printf("| %s | %.2f MiB | %.2f M | %s | %d | %s | %.2f ± %.2f |\n", o.model.c_str(),
+                static_cast<double>(size.bytes) / (1024.0 * 1024.0), static_cast<double>(size.params) / 1e6,
+                IsaName(ctx.isa), ctx.n_threads, t.name.c_str(), t.tps.mean, t.tps.stddev);
+}
+
+int Run(const BenchCliOptions& o) {
+  auto ctx = MakeContext(o.compute);
+  if (!ctx.ok()) return ReportError(ctx.status());
+  if (o.output != "md" && o.output != "json") return ReportError(Err("-o/--output: expected md or json, got '{}'", o.output));
+  auto model = Model::Load(o.model);
+  if (!model.ok()) return ReportError(model.status());
+  eval::BenchOptions options;
+  options.prompt_sizes = o.prompt_sizes;
+  options.gen_sizes = o.gen_sizes;
+  options.repetitions = o.repetitions;
+  options.seed = o.seed;
+  options.warmup = !o.no_warmup;
+  auto tests = eval::RunBench(*ctx, *model, options, [](const eval::BenchTest& t) {
+    std::fprintf(stderr, "[bench] %s: %.2f +/- %.2f tokens/s\n", t.name.c_str(), t.tps.mean, t.tps.stddev);
+  });
+  if (!tests.ok()) return ReportError(tests.status());
+  if (o.json || o.output == "json") {
+    PrintJson(o, *ctx, **model, *tests);
+  } else {
+    PrintTable(o, *ctx, **model, *tests);
+  }
+  return 0;
+}
+
+CommandRegistration reg("bench", "prompt-processing and generation throughput (like llama-bench)", [](CLI::App* sub) {
+  auto o = std::make_shared<BenchCliOptions>();
+  sub->add_option("model", o->model, "model: Hugging Face directory, .gguf or llama2.c .bin")->required();
+  sub->add_option("-p,--n-prompt,--pp", o->prompt_sizes, "prompt sizes, comma-separated; 0 skips (default 512)")
+      ->delimiter(',');
+  sub->add_option("-n,--n-gen,--tg", o->gen_sizes, "generation lengths, comma-separated; 0 skips (default 128)")
+      ->delimiter(',');
+  sub->add_option("-r,--repetitions", o->repetitions, "timed runs per test (default 5)");
+  sub->add_option("-s,--seed", o->seed, "seed of the random token ids (default 1234)");
+  sub->add_flag("--no-warmup", o->no_warmup, "skip the untimed warm-up run");
+  sub->add_option("-o,--output", o->output, "output format: md (table) or json");
+  sub->add_flag("--json", o->json, "print one JSON object (same as -o json)");
+  AddComputeOptions(sub, &o->compute);
+  return [o] { return Run(*o); };
+});
+
+}  // namespace
+}  // namespace mixq::cli
