@@ -61,7 +61,9 @@ int Run(const RunOptions& o) {
       std::fflush(stdout);
     }
   };
-  for (size_t i = 0; i < tokens.size(); ++i) emit(tok.DecodeToken(i == 0 ? -1 : tokens[i - 1], tokens[i]));
+  // Echo the prompt as text; a leading BOS is a control token, not text.
+  for (size_t i = 0; i < tokens.size(); ++i)
+    if (!(i == 0 && tokens[0] == tok.bos_id())) emit(tok.DecodeToken(i == 0 ? -1 : tokens[i - 1], tokens[i]));
 
   const auto t0 = Clock::now();
   Status st = session.Decode(*ctx, tokens, false);
