@@ -26,6 +26,8 @@ enum class GgufType : uint32_t {
   kString = 8, kArray = 9, kU64 = 10, kI64 = 11, kF64 = 12,
 };
 
+const char* GgufTypeName(GgufType type);  // "u32", "string", "array"
+
 struct GgufValue;
 using GgufArray = std::vector<GgufValue>;
 struct GgufValue {

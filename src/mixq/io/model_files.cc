@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "mixq/io/gguf_model.h"
 #include "mixq/io/hf_model.h"
 #include "mixq/io/llama2c.h"
 #include "mixq/io/model_check.h"
@@ -67,7 +68,8 @@ Result<std::shared_ptr<LoadedModel>> LoadModelFiles(const std::string& path) {
       namer = HfNameFromCanonical;
       break;
     case ModelFormat::kGguf:
-      return Err("[gguf] {}: GGUF loading is not implemented yet", path);
+      MIXQ_RETURN_IF_ERROR(LoadGgufModel(path, model.get()));
+      break;
     case ModelFormat::kLlama2c:
       MIXQ_RETURN_IF_ERROR(LoadLlama2cModel(path, model.get()));
       break;
@@ -86,7 +88,8 @@ Result<ModelConfig> LoadModelConfig(const std::string& path) {
     source = EndsWith(path, ".json") ? path : hf_dir + "/config.json";
     MIXQ_ASSIGN_OR_RETURN(config, ReadHfConfig(source));
   } else if (format == ModelFormat::kGguf) {
-    return Err("[gguf] {}: GGUF loading is not implemented yet", path);
+    MIXQ_ASSIGN_OR_RETURN(std::shared_ptr<GgufFile> gguf, GgufFile::Open(path));
+    MIXQ_ASSIGN_OR_RETURN(config, GgufModelConfig(*gguf));
   } else {
     MIXQ_ASSIGN_OR_RETURN(config, ReadLlama2cConfig(path));
   }
