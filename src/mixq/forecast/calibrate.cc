@@ -1,0 +1,191 @@
+#include "mixq/forecast/calibrate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "mixq/forecast/least_squares.h"
+
+namespace mixq::forecast {
+namespace {
+
+constexpr double kMinEfficiency = 0.01;
+constexpr double kMaxEfficiency = 2.0;
+
+// A fitted quantity. Efficiencies are fitted as their inverses, which enter the time linearly.
+struct Parameter {
+  std::string name;
+  enum Kind { kCompute, kMemory, kPerOp, kPerPass } kind = kCompute;
+  int op_class = 0;
+
+  double Get(const Device& d) const {
+    switch (kind) {
+      case kCompute: return 1.0 / d.efficiency[op_class].compute;
+      case kMemory: return 1.0 / d.efficiency[op_class].memory;
+      case kPerOp: return d.overhead_per_op;
+      case kPerPass: return d.overhead_per_pass;
+    }
+    return 0;
+  }
+  void Set(Device* d, double x) const {
+    switch (kind) {
+      case kCompute: d->efficiency[op_class].compute = 1.0 / x; break;
+      case kMemory: d->efficiency[op_class].memory = 1.0 / x; break;
+      case kPerOp: d->overhead_per_op = x; break;
+      case kPerPass: d->overhead_per_pass = x; break;
+    }
+  }
+  // d(time)/d(x) for a phase with these terms.
+  double Coefficient(const TimeTerms& t) const {
+    switch (kind) {
+      case kCompute: return t.compute_s[op_class];
+      case kMemory: return t.memory_s[op_class];
+      case kPerOp: return t.launches;
+      case kPerPass: return t.passes;
+    }
+    return 0;
+  }
+  bool is_efficiency() const { return kind == kCompute || kind == kMemory; }
+};
+
+Result<Parameter> ParseParameter(const std::string& name) {
+  Parameter p;
+  p.name = name;
+  if (name == "overhead.per_op") return (p.kind = Parameter::kPerOp, p);
+  if (name == "overhead.per_pass") return (p.kind = Parameter::kPerPass, p);
+  const size_t dot = name.find('.');
+  std::optional<OpClass> op_class = dot == std::string::npos ? std::nullopt : ParseOpClass(name.substr(0, dot));
+  const std::string side = dot == std::string::npos ? "" : name.substr(dot + 1);
+  if (!op_class || (side != "compute" && side != "memory"))
+    return Err("[calibrate] unknown parameter '{}' (<matmul|attention|elementwise|data>.<compute|memory>, "
+               "overhead.per_op, overhead.per_pass)", name);
+  p.op_class = static_cast<int>(*op_class);
+  p.kind = side == "compute" ? Parameter::kCompute : Parameter::kMemory;
+  return p;
+}
+
+// A string summarising which side binds each op class in each measurement, to detect when the
+// classification has settled.
+std::string Classification(const std::vector<TimeTerms>& terms) {
+  std::string s;
+  for (const TimeTerms& t : terms)
+    for (int c = 0; c < kNumOpClasses; ++c) {
+      s += t.compute_s[c] > 0 ? 'c' : '-';
+      s += t.memory_s[c] > 0 ? 'm' : '-';
+    }
+  return s;
+}
+
+}  // namespace
+
+const char* PhaseName(Phase phase) { return phase == Phase::kPrefill ? "prefill" : "decode"; }
+
+PhaseResult PredictMeasurement(const Measurement& m, const Device& device) {
+  if (m.phase == Phase::kPrefill) return ForecastPrefill(m.model, device, m.tokens, m.depth, m.batch, m.chunk, false);
+  return ForecastDecode(m.model, device, m.depth, m.tokens, m.batch);
+}
+
+Result<CalibrationResult> Calibrate(const Device& start, const std::vector<Measurement>& measurements,
+                                    const CalibrationOptions& options) {
+  MIXQ_RETURN_IF_ERROR(CheckDevice(start));
+  std::vector<Parameter> params;
+  for (const std::string& name : options.parameters) {
+    MIXQ_ASSIGN_OR_RETURN(Parameter p, ParseParameter(name));
+    params.push_back(p);
+  }
+  std::vector<const Measurement*> train;
+  for (const Measurement& m : measurements) {
+    if (!(m.seconds > 0)) return Err("[calibrate] '{}': measured time must be positive, got {}", m.label, m.seconds);
+    MIXQ_RETURN_IF_ERROR(CheckModelSpec(m.model).WithContext("[calibrate] '" + m.label + "'"));
+    if (!m.holdout) train.push_back(&m);
+  }
+  if (train.empty()) return Err("[calibrate] no training measurements (all are held out)");
+
+  CalibrationResult result;
+  result.device = start;
+  Device& dev = result.device;
+  std::string previous_class;
+  for (result.iterations = 1; result.iterations <= options.max_iterations; ++result.iterations) {
+    std::vector<TimeTerms> terms;
+    for (const Measurement* m : train) terms.push_back(PredictMeasurement(*m, dev).terms);
+    BoundedRidgeProblem p;
+    const size_t n = params.size();
+    for (size_t i = 0; i < train.size(); ++i) {
+      // Relative residual: (constant + sum_j a_j x_j - y) / y.
+      const double y = train[i]->seconds;
+      double rest = terms[i].Seconds(dev);
+      std::vector<double> row(n);
+      for (size_t j = 0; j < n; ++j) {
+        row[j] = params[j].Coefficient(terms[i]) / y;
+        rest -= params[j].Coefficient(terms[i]) * params[j].Get(dev);
+      }
+      p.a.push_back(row);
+      p.b.push_back((y - rest) / y);
+    }
+    result.unidentified.clear();
+    for (size_t j = 0; j < n; ++j) {
+      double col = 0;
+      for (const auto& row : p.a) col += row[j] * row[j];
+      if (col == 0) result.unidentified.push_back(params[j].name);
+      const double x0 = params[j].Get(start);
+      // Scale-free ridge: relative to the column's weight in the data (or pinned if unused).
+      p.ridge.push_back(col > 0 ? options.prior_weight * col : 1.0);
+      p.prior.push_back(x0);
+      p.lower.push_back(params[j].is_efficiency() ? 1.0 / kMaxEfficiency : 0.0);
+      p.upper.push_back(params[j].is_efficiency() ? 1.0 / kMinEfficiency : std::numeric_limits<double>::infinity());
+    }
+    const std::vector<double> x = SolveBoundedRidge(p);
+    double change = 0;
+    for (size_t j = 0; j < n; ++j) {
+      const double old = params[j].Get(dev);
+      change = std::max(change, std::fabs(x[j] - old) / std::max(std::fabs(old), 1e-12));
+      params[j].Set(&dev, x[j]);
+    }
+    const std::string cls = Classification(terms);
+    if (change < 1e-9 && cls == previous_class) {
+      result.converged = true;
+      break;
+    }
+    previous_class = cls;
+  }
+  result.iterations = std::min(result.iterations, options.max_iterations);
+  dev.calibrated = true;
+  return result;
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t h = v.size() / 2;
+  return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
+}
+
+ValidationReport ValidateForecasts(const Device& device, const std::vector<Measurement>& measurements) {
+  ValidationReport report;
+  std::vector<double> train, holdout, all;
+  for (const Measurement& m : measurements) {
+    ValidationRow row;
+    row.label = m.label;
+    row.phase = m.phase;
+    row.holdout = m.holdout;
+    row.measured = m.seconds;
+    row.predicted = PredictMeasurement(m, device).seconds;
+    row.ape = 100.0 * std::fabs(row.predicted - row.measured) / row.measured;
+    (m.holdout ? holdout : train).push_back(row.ape);
+    all.push_back(row.ape);
+    report.rows.push_back(row);
+  }
+  auto summarise = [](const std::vector<double>& v) {
+    ErrorSummary s;
+    s.count = static_cast<int>(v.size());
+    s.median_ape = Median(v);
+    s.max_ape = v.empty() ? 0 : *std::max_element(v.begin(), v.end());
+    return s;
+  };
+  report.train = summarise(train);
+  report.holdout = summarise(holdout);
+  report.all = summarise(all);
+  return report;
+}
+
+}  // namespace mixq::forecast

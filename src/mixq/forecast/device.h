@@ -1,0 +1,74 @@
+// A device as the forecast sees it: peak operations per second per compute type, memory
+// bandwidth (and optionally faster cache levels), the runtime's execution choices (activation
+// type, fusion, per-launch overhead) and the efficiency factors (achievable fraction of peak)
+// per operator class. Read from a JSON device file (schema in docs/forecast.md#device-files);
+// every number there may carry its source: {"value": 120, "source": "LPDDR5X-7500 x 128 bit"}.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "mixq/base/status.h"
+#include "mixq/forecast/ops.h"
+
+namespace mixq::forecast {
+
+// A memory level faster than DRAM; a pass whose working set fits runs at its bandwidth.
+struct MemoryLevel {
+  std::string name;           // "L2", "L3"
+  double capacity_bytes = 0;  // total usable by the threads the device file describes
+  double bandwidth = 0;       // bytes/s
+};
+
+// Achievable fractions of the peaks for one operator class.
+struct Efficiency {
+  double compute = 1.0;
+  double memory = 1.0;
+};
+using Efficiencies = std::array<Efficiency, kNumOpClasses>;
+
+struct Device {
+  std::string name;
+  std::string kind = "cpu";  // "cpu", "gpu" or "npu"
+  std::string description;
+  int64_t threads = 0;  // CPU: threads the numbers hold for (0: not stated)
+
+  double memory_bandwidth = 0;  // bytes/s of main memory (DRAM, HBM)
+  double memory_capacity = 0;   // bytes; 0: not stated
+  std::vector<MemoryLevel> caches;  // ascending capacity
+
+  std::map<std::string, double> peak;  // compute type ("f32", "f16", "bf16", "int8") -> ops/s
+  // Compute type a matmul runs in, by weight type: key = a type name ("q4_K", "f16"), then
+  // "quantized" for any block-quantized type, then "default".
+  std::map<std::string, std::string> matmul_compute;
+  std::string attention_compute = "f32";  // Q.K^T and P.V
+  std::string vector_compute = "f32";     // elementwise ops
+
+  ExecutionSpec exec;              // activation type, fusion
+  double overhead_per_op = 0;      // seconds per kernel launch / parallel region
+  double overhead_per_pass = 0;    // seconds per forward pass (graph build, sync, sampling loop)
+
+  Efficiencies efficiency;
+  bool calibrated = false;         // efficiency fitted to measurements on this device
+  std::string efficiency_source;   // where the efficiency factors come from
+
+  std::map<std::string, std::string> sources;  // field path ("memory.bandwidth_gbs") -> source
+
+  const std::string& ComputeTypeFor(const Op& op) const;
+  double PeakFor(const Op& op) const;  // ops/s of the compute type the op runs in
+};
+
+// Parses and validates a device file; errors read "[device] <source>: '<field>': <problem>".
+Result<Device> ParseDevice(const std::string& json_text, const std::string& source);
+Result<Device> LoadDevice(const std::string& path);
+// The device file text (pretty JSON) that ParseDevice reads back to the same Device.
+std::string DeviceToJson(const Device& device);
+
+// mixq's starting efficiency factors for a device kind, before calibration
+// (docs/forecast.md#default-efficiency-factors explains each).
+Efficiencies DefaultEfficiencies(const std::string& kind);
+
+}  // namespace mixq::forecast

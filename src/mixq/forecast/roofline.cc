@@ -1,0 +1,52 @@
+#include "mixq/forecast/roofline.h"
+
+#include <algorithm>
+
+namespace mixq::forecast {
+
+OpTiming TimeOp(const Op& op, const Device& device, double bandwidth) {
+  return TimeOpAtPeak(op, op.flops > 0 ? device.PeakFor(op) : 1.0, device, bandwidth);
+}
+
+OpTiming TimeOpAtPeak(const Op& op, double peak, const Device& device, double bandwidth) {
+  const Efficiency& eff = device.efficiency[static_cast<int>(op.op_class)];
+  OpTiming t;
+  if (op.flops > 0) t.t_compute = op.flops / (peak * eff.compute);
+  if (op.bytes() > 0) t.t_memory = op.bytes() / (bandwidth * eff.memory);
+  t.t_overhead = op.launches * device.overhead_per_op;
+  t.time = std::max(t.t_compute, t.t_memory) + t.t_overhead;
+  return t;
+}
+
+MemoryChoice ChooseMemoryLevel(const Device& device, double working_set_bytes) {
+  for (const MemoryLevel& level : device.caches)
+    if (working_set_bytes <= level.capacity_bytes) return {level.name, level.bandwidth};
+  return {"DRAM", device.memory_bandwidth};
+}
+
+void TimeTerms::AddOp(const Op& op, const OpTiming& timing, double peak, double bandwidth) {
+  const int c = static_cast<int>(op.op_class);
+  if (timing.compute_bound())
+    compute_s[c] += op.flops / peak;
+  else
+    memory_s[c] += op.bytes() / bandwidth;
+  launches += op.launches;
+}
+
+void TimeTerms::Add(const TimeTerms& other, double scale) {
+  for (int c = 0; c < kNumOpClasses; ++c) {
+    compute_s[c] += scale * other.compute_s[c];
+    memory_s[c] += scale * other.memory_s[c];
+  }
+  launches += scale * other.launches;
+  passes += scale * other.passes;
+}
+
+double TimeTerms::Seconds(const Device& device) const {
+  double t = launches * device.overhead_per_op + passes * device.overhead_per_pass;
+  for (int c = 0; c < kNumOpClasses; ++c)
+    t += compute_s[c] / device.efficiency[c].compute + memory_s[c] / device.efficiency[c].memory;
+  return t;
+}
+
+}  // namespace mixq::forecast

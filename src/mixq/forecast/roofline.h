@@ -1,0 +1,52 @@
+// The roofline time of one operator on a device (LIFE-style):
+//   t = max(flops / (peak[compute type] * eff_compute[class]),
+//           bytes / (bandwidth * eff_memory[class])) + launches * overhead_per_op
+// and the linear "terms" behind it, which calibration fits: with every operator's binding
+// side fixed, a pass's time is linear in 1/efficiency and in the overheads.
+#pragma once
+
+#include <array>
+#include <string>
+
+#include "mixq/forecast/device.h"
+#include "mixq/forecast/ops.h"
+
+namespace mixq::forecast {
+
+struct OpTiming {
+  double t_compute = 0;   // seconds at the achievable compute rate
+  double t_memory = 0;    // seconds at the achievable bandwidth
+  double t_overhead = 0;  // launches x per-op overhead
+  double time = 0;        // max(t_compute, t_memory) + t_overhead
+  bool compute_bound() const { return t_compute > t_memory; }
+};
+
+// `bandwidth` (bytes/s) is the memory level serving the pass (see ChooseMemoryLevel).
+OpTiming TimeOp(const Op& op, const Device& device, double bandwidth);
+// The same with the op's peak (ops/s) already looked up: the forecast's inner loop.
+OpTiming TimeOpAtPeak(const Op& op, double peak, const Device& device, double bandwidth);
+
+// The memory level whose capacity holds a pass's working set (weights touched + KV cache):
+// the smallest cache that fits, else main memory ("DRAM").
+struct MemoryChoice {
+  std::string name;
+  double bandwidth = 0;  // bytes/s
+};
+MemoryChoice ChooseMemoryLevel(const Device& device, double working_set_bytes);
+
+// Time decomposed into terms linear in the inverse efficiencies and the overheads:
+//   time = sum_c compute_s[c] / eff[c].compute + memory_s[c] / eff[c].memory
+//          + launches * overhead_per_op + passes * overhead_per_pass
+struct TimeTerms {
+  std::array<double, kNumOpClasses> compute_s{};  // flops / peak of compute-bound ops
+  std::array<double, kNumOpClasses> memory_s{};   // bytes / bandwidth of memory-bound ops
+  double launches = 0;
+  double passes = 0;
+
+  void AddOp(const Op& op, const OpTiming& timing, double peak, double bandwidth);
+  void Add(const TimeTerms& other, double scale = 1.0);
+  // The time these terms give with `device`'s efficiencies and overheads.
+  double Seconds(const Device& device) const;
+};
+
+}  // namespace mixq::forecast
