@@ -281,6 +281,23 @@ TEST(HfModelTest, ShardIndexNamingAbsentTensor) {
                                  HasSubstr("model-00001-of-00002.safetensors")));
 }
 
+TEST(HfModelTest, CorruptSafetensorsNamedThroughLoadModelFiles) {
+  nlohmann::json j = TinyHfConfigJson();
+  const std::string dir = WriteHfDir(TempPath("hf"), j, MakeHfTensors(ConfigFromJson(j)));
+  std::string bytes = ::mixq::testing::ReadFileToString(dir + "/model.safetensors");
+  bytes.resize(bytes.size() - 4);  // the last tensor loses its last float
+  ::mixq::testing::WriteStringToFile(dir + "/model.safetensors", bytes);
+  Result<std::shared_ptr<LoadedModel>> r = LoadModelFiles(dir);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.message(), AllOf(HasSubstr("[safetensors] " + dir + "/model.safetensors"), HasSubstr("past end of file")));
+}
+
+TEST(HfModelTest, RopeScalingWithoutTypeNamed) {
+  nlohmann::json j = TinyHfConfigJson();
+  j["rope_scaling"] = {{"factor", 2.0}};
+  EXPECT_THAT(ConfigError(j), AllOf(HasSubstr("/m/config.json"), HasSubstr("rope_scaling has no 'rope_type'")));
+}
+
 TEST(HfModelTest, DirectoryWithoutWeights) {
   const std::string dir = TempPath("noweights");
   std::filesystem::create_directories(dir);

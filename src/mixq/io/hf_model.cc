@@ -150,8 +150,10 @@ Status ParseRopeScaling(const ConfigFields& f, RopeScalingLlama3* out) {
   if (!f.Has("rope_scaling")) return Status::Ok();
   const Json& rs = f.json()["rope_scaling"];
   if (!rs.is_object()) return Err("[hf] {}: field 'rope_scaling' must be null or an object, got {}", f.source(), rs.dump());
-  const char* key = rs.contains("rope_type") ? "rope_type" : "type";
-  const std::string type = rs.contains(key) && rs[key].is_string() ? rs[key].get<std::string>() : rs.value(key, Json()).dump();
+  const char* key = rs.contains("rope_type") ? "rope_type" : "type";  // newer configs say rope_type
+  if (!rs.contains(key) || !rs[key].is_string())
+    return Err("[hf] {}: rope_scaling has no 'rope_type' or 'type' string: {}", f.source(), rs.dump());
+  const std::string type = rs[key].get<std::string>();
   if (type == "default") return Status::Ok();
   if (type != "llama3")
     return Err("[hf] {}: rope_scaling type '{}' is not supported (mixq supports 'llama3')", f.source(), type);
@@ -171,6 +173,9 @@ Status ParseRopeScaling(const ConfigFields& f, RopeScalingLlama3* out) {
   return Status::Ok();
 }
 
+// 1e-5f as 1e-05 rather than 9.999999747378752e-06; reads back as the same float.
+double ShortestDouble(float f) { return std::stod(fmt::format("{}", f)); }
+
 // Features outside what the forward pass implements fail loudly rather than load wrongly.
 Status CheckUnsupported(const ConfigFields& f, Architecture arch) {
   if (f.Has("hidden_act") && f.json()["hidden_act"] != "silu")
@@ -185,9 +190,6 @@ Status CheckUnsupported(const ConfigFields& f, Architecture arch) {
 }
 
 }  // namespace
-
-// 1e-5f as 1e-05 rather than 9.999999747378752e-06; reads back as the same float.
-static double ShortestDouble(float f) { return std::stod(fmt::format("{}", f)); }
 
 Result<ModelConfig> ParseHfConfig(const std::string& json_text, const std::string& source) {
   MIXQ_ASSIGN_OR_RETURN(Json j, ParseJson(json_text, source));
