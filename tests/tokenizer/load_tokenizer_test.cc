@@ -25,6 +25,15 @@ TEST(LoadTokenizer, HuggingFaceDirectoryUsesTokenizerModel) {
   EXPECT_EQ(*(*tok)->Encode("Hello world"), (std::vector<int32_t>{390, 654, 4000, 1202}));
 }
 
+TEST(LoadTokenizer, HuggingFaceDirectoryPrefersTokenizerJson) {
+  MIXQ_REQUIRE_SHARED("tokenizers/smollm2-135m/tokenizer.json");
+  auto tok = LoadTokenizer(Model(ModelFormat::kHuggingFace, SharedPath("tokenizers/smollm2-135m"), 49152));
+  ASSERT_TRUE(tok.ok()) << tok.message();
+  EXPECT_EQ((*tok)->vocab_size(), 49152);
+  EXPECT_FALSE((*tok)->add_bos());
+  EXPECT_EQ(*(*tok)->Encode("Hello world!"), (std::vector<int32_t>{19556, 905, 17}));
+}
+
 TEST(LoadTokenizer, Llama2cFindsTokenizerNextToCheckpoint) {
   MIXQ_REQUIRE_SHARED("models/stories260K/stories260K.bin");
   // stories260K/ holds a single tok*.bin (tok512.bin) and no tokenizer.bin.

@@ -1,6 +1,7 @@
 #include "mixq/tokenizer/llama2c_tokenizer.h"
 
 #include <cstring>
+#include <unordered_set>
 
 #include "mixq/tensor/mapped_file.h"
 #include "mixq/tokenizer/pair_merge.h"
@@ -43,10 +44,27 @@ Result<std::unique_ptr<Llama2cTokenizer>> Llama2cTokenizer::Load(const std::stri
     offset += static_cast<size_t>(len);
   }
   if (tok->pieces_.size() < 3) return Err("[tokenizer] {}: {} tokens; expected at least <unk>, <s>, </s>", path, tok->pieces_.size());
+  tok->FindNeverMerging();
   tok->has_byte_tokens_ = tok->pieces_.size() >= 259;
   for (int b = 0; b < 256 && tok->has_byte_tokens_; ++b)
     tok->has_byte_tokens_ = tok::ParseBytePiece(tok->pieces_[b + 3]) == static_cast<uint8_t>(b);
   return tok;
+}
+
+// A piece can only merge if it is a proper part of a longer piece. Only short pieces matter
+// for speed (the initial symbols are code points, byte tokens and <unk>), so longer ones are
+// conservatively treated as mergeable.
+void Llama2cTokenizer::FindNeverMerging() {
+  std::unordered_set<std::string_view> inner;  // proper substrings (<= 6 bytes) of pieces
+  for (const std::string& piece : pieces_) {
+    const std::string_view p = piece;
+    for (size_t begin = 0; begin < p.size(); ++begin)
+      for (size_t len = 1; len <= 6 && begin + len <= p.size(); ++len)
+        if (len < p.size()) inner.insert(p.substr(begin, len));
+  }
+  never_merges_.assign(pieces_.size(), false);
+  for (size_t id = 0; id < pieces_.size(); ++id)
+    never_merges_[id] = pieces_[id].size() <= 6 && !inner.count(pieces_[id]);
 }
 
 int32_t Llama2cTokenizer::Lookup(std::string_view piece) const {
@@ -83,7 +101,8 @@ Result<std::vector<int32_t>> Llama2cTokenizer::Encode(const std::string& text) c
     group.clear();
   }
   const int32_t max_len = max_token_length_;
-  tok::MergePairs(&symbols, [&](const tok::MergeSymbol& a, const tok::MergeSymbol& b) -> std::optional<tok::MergeCandidate> {
+  auto is_barrier = [this](const tok::MergeSymbol& s) { return never_merges_[s.id]; };
+  tok::MergePairsBetweenBarriers(&symbols, is_barrier, [&](const tok::MergeSymbol& a, const tok::MergeSymbol& b) -> std::optional<tok::MergeCandidate> {
     if (static_cast<int64_t>(a.text.size() + b.text.size()) > max_len) return std::nullopt;  // cannot be a piece
     int32_t id = Lookup(a.text + b.text);
     if (id < 0) return std::nullopt;

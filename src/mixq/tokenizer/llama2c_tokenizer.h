@@ -50,9 +50,12 @@ class Llama2cTokenizer : public Tokenizer {
  private:
   Llama2cTokenizer() = default;
   int32_t Lookup(std::string_view piece) const;  // -1 when absent
+  void FindNeverMerging();
 
   int32_t max_token_length_ = 0;
   bool has_byte_tokens_ = false;  // ids 3..258 are "<0x00>".."<0xFF>"
+  // Ids whose piece occurs inside no longer piece: they never merge (see MergePairsBetweenBarriers).
+  std::vector<bool> never_merges_;
   std::vector<std::string> pieces_;
   std::vector<float> scores_;
   // First id for each piece (run.c's bsearch over a qsort'ed copy would pick an arbitrary one

@@ -3,6 +3,7 @@
 #include <system_error>
 
 #include "mixq/io/model_files.h"
+#include "mixq/tokenizer/hf_tokenizer_json.h"
 #include "mixq/tokenizer/llama2c_tokenizer.h"
 #include "mixq/tokenizer/sentencepiece_tokenizer.h"
 #include "mixq/tokenizer/tokenizer.h"
@@ -26,6 +27,7 @@ Result<std::unique_ptr<Tokenizer>> Upcast(Result<std::unique_ptr<T>> r) {
 Result<std::unique_ptr<Tokenizer>> LoadByName(const std::string& path, int32_t vocab_size) {
   if (!IsRegularFile(path)) return Err("[tokenizer] {}: no such file", path);
   const std::string ext = fs::path(path).extension().string();
+  if (ext == ".json") return Upcast(LoadHfTokenizerJson(path));
   if (ext == ".model") return Upcast(SentencePieceTokenizer::Load(path));
   return Upcast(Llama2cTokenizer::Load(path, vocab_size));
 }
@@ -40,6 +42,8 @@ fs::path ModelDir(const std::string& path) {
 
 Result<std::unique_ptr<Tokenizer>> LoadHuggingFace(const LoadedModel& model) {
   const fs::path dir = ModelDir(model.path);
+  const fs::path json = dir / "tokenizer.json";
+  if (IsRegularFile(json)) return Upcast(LoadHfTokenizerJson(json.string()));
   const fs::path spm = dir / "tokenizer.model";
   if (IsRegularFile(spm)) return Upcast(SentencePieceTokenizer::Load(spm.string()));
   return Err("[tokenizer] {}: no tokenizer.json or tokenizer.model in {}", model.path, dir.string());

@@ -71,4 +71,25 @@ void MergePairs(std::vector<MergeSymbol>* symbols, const PairMergeFn& pair_fn) {
   for (int i = 0; i >= 0; i = nodes[i].next) symbols->push_back(std::move(nodes[i].symbol));
 }
 
+void MergePairsBetweenBarriers(std::vector<MergeSymbol>* symbols, const std::function<bool(const MergeSymbol&)>& is_barrier,
+                               const PairMergeFn& pair_fn) {
+  std::vector<MergeSymbol> out, run;
+  out.reserve(symbols->size());
+  auto flush = [&] {
+    MergePairs(&run, pair_fn);
+    for (auto& s : run) out.push_back(std::move(s));
+    run.clear();
+  };
+  for (auto& symbol : *symbols) {
+    if (is_barrier(symbol)) {
+      flush();
+      out.push_back(std::move(symbol));
+    } else {
+      run.push_back(std::move(symbol));
+    }
+  }
+  flush();
+  symbols->swap(out);
+}
+
 }  // namespace mixq::tok

@@ -33,4 +33,11 @@ using PairMergeFn = std::function<std::optional<MergeCandidate>(const MergeSymbo
 // Merges `symbols` in place until no adjacent pair merges.
 void MergePairs(std::vector<MergeSymbol>* symbols, const PairMergeFn& pair_fn);
 
+// The same result, faster on long inputs: a "barrier" symbol (one that occurs in no longer
+// piece, such as a newline byte token) can never merge, so the runs between barriers are
+// merged independently. Merges in different runs never interact, so the greedy order within
+// each run, and hence the result, is unchanged; the queue stays small and cache-resident.
+void MergePairsBetweenBarriers(std::vector<MergeSymbol>* symbols, const std::function<bool(const MergeSymbol&)>& is_barrier,
+                               const PairMergeFn& pair_fn);
+
 }  // namespace mixq::tok
