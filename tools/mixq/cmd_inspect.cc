@@ -56,7 +56,8 @@ int Inspect(const InspectOptions& o) {
     return 0;
   }
   std::printf("model:        %s\nformat:       %s\n", m.path.c_str(), ModelFormatName(m.format));
-  for (const auto& [key, value] : ConfigJson(m.config).items()) std::printf("%-24s %s\n", key.c_str(), value.dump().c_str());
+  const nlohmann::json config = ConfigJson(m.config);  // named: items() must not outlive it
+  for (const auto& [key, value] : config.items()) std::printf("%-24s %s\n", key.c_str(), value.dump().c_str());
   std::printf("parameters:   %lld (%.3f M)\ntensor bytes: %zu (%.2f MiB), %.4f bits per weight\n\n",
               static_cast<long long>(params), params / 1e6, bytes, bytes / 1048576.0, bpw);
   std::printf("%-36s %-16s %-8s %12s\n", "tensor", "shape", "type", "bytes");
