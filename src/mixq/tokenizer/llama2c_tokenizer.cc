@@ -1,7 +1,6 @@
 #include "mixq/tokenizer/llama2c_tokenizer.h"
 
 #include <cstring>
-#include <unordered_set>
 
 #include "mixq/tensor/mapped_file.h"
 #include "mixq/tokenizer/pair_merge.h"
@@ -51,20 +50,10 @@ Result<std::unique_ptr<Llama2cTokenizer>> Llama2cTokenizer::Load(const std::stri
   return tok;
 }
 
-// A piece can only merge if it is a proper part of a longer piece. Only short pieces matter
-// for speed (the initial symbols are code points, byte tokens and <unk>), so longer ones are
-// conservatively treated as mergeable.
 void Llama2cTokenizer::FindNeverMerging() {
-  std::unordered_set<std::string_view> inner;  // proper substrings (<= 6 bytes) of pieces
-  for (const std::string& piece : pieces_) {
-    const std::string_view p = piece;
-    for (size_t begin = 0; begin < p.size(); ++begin)
-      for (size_t len = 1; len <= 6 && begin + len <= p.size(); ++len)
-        if (len < p.size()) inner.insert(p.substr(begin, len));
-  }
+  const tok::InnerPieceIndex index(pieces_);
   never_merges_.assign(pieces_.size(), false);
-  for (size_t id = 0; id < pieces_.size(); ++id)
-    never_merges_[id] = pieces_[id].size() <= 6 && !inner.count(pieces_[id]);
+  for (size_t id = 0; id < pieces_.size(); ++id) never_merges_[id] = index.NeverMerges(pieces_[id]);
 }
 
 int32_t Llama2cTokenizer::Lookup(std::string_view piece) const {

@@ -3,6 +3,7 @@
 #include <system_error>
 
 #include "mixq/io/model_files.h"
+#include "mixq/tokenizer/gguf_tokenizer.h"
 #include "mixq/tokenizer/hf_tokenizer_json.h"
 #include "mixq/tokenizer/llama2c_tokenizer.h"
 #include "mixq/tokenizer/sentencepiece_tokenizer.h"
@@ -78,7 +79,8 @@ Result<std::unique_ptr<Tokenizer>> LoadTokenizer(const LoadedModel& model, const
     case ModelFormat::kHuggingFace:
       return LoadHuggingFace(model);
     case ModelFormat::kGguf:
-      return Err("[tokenizer] {}: GGUF vocabularies are not supported yet", model.path);
+      if (!model.gguf) return Err("[tokenizer] {}: GGUF model without its GgufFile (LoadedModel.gguf)", model.path);
+      return TokenizerFromGguf(*model.gguf);
     case ModelFormat::kLlama2c:
       return LoadLlama2c(model);
   }

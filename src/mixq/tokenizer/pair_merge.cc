@@ -71,6 +71,15 @@ void MergePairs(std::vector<MergeSymbol>* symbols, const PairMergeFn& pair_fn) {
   for (int i = 0; i >= 0; i = nodes[i].next) symbols->push_back(std::move(nodes[i].symbol));
 }
 
+InnerPieceIndex::InnerPieceIndex(const std::vector<std::string>& pieces, size_t max_len) : max_len_(max_len) {
+  for (const std::string& piece : pieces) {
+    const std::string_view p = piece;
+    for (size_t begin = 0; begin < p.size(); ++begin)
+      for (size_t len = 1; len <= max_len && begin + len <= p.size() && len < p.size(); ++len)
+        inner_.emplace(p.substr(begin, len));
+  }
+}
+
 void MergePairsBetweenBarriers(std::vector<MergeSymbol>* symbols, const std::function<bool(const MergeSymbol&)>& is_barrier,
                                const PairMergeFn& pair_fn) {
   std::vector<MergeSymbol> out, run;

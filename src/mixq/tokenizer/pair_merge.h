@@ -13,6 +13,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace mixq::tok {
@@ -39,5 +41,18 @@ void MergePairs(std::vector<MergeSymbol>* symbols, const PairMergeFn& pair_fn);
 // each run, and hence the result, is unchanged; the queue stays small and cache-resident.
 void MergePairsBetweenBarriers(std::vector<MergeSymbol>* symbols, const std::function<bool(const MergeSymbol&)>& is_barrier,
                                const PairMergeFn& pair_fn);
+
+// Which short strings occur strictly inside a longer vocabulary piece: a symbol whose text
+// does not can never take part in a merge, so it is a barrier. Strings longer than
+// `max_len` bytes are not indexed and count as mergeable (never a wrong barrier).
+class InnerPieceIndex {
+ public:
+  explicit InnerPieceIndex(const std::vector<std::string>& pieces, size_t max_len = 6);
+  bool NeverMerges(std::string_view text) const { return text.size() <= max_len_ && !inner_.count(std::string(text)); }
+
+ private:
+  size_t max_len_;
+  std::unordered_set<std::string> inner_;
+};
 
 }  // namespace mixq::tok

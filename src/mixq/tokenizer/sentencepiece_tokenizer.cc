@@ -30,21 +30,18 @@ Result<std::unique_ptr<SentencePieceTokenizer>> SentencePieceTokenizer::Load(con
 
     const int n = sp.GetPieceSize();
     tok->surfaces_.reserve(n);
+    tok->types_.reserve(n);
     for (int id = 0; id < n; ++id) {
-      const std::string& piece = sp.IdToPiece(id);
-      std::string surface;
-      if (sp.IsControl(id)) {
-        surface = "";
-      } else if (sp.IsUnknown(id)) {
-        surface = " \xE2\x81\x87 ";  // U+2047, SentencePiece's default unk surface
-      } else if (sp.IsByte(id)) {
-        std::optional<uint8_t> byte = tok::ParseBytePiece(piece);
-        if (!byte) return Err("[tokenizer] {}: piece {} '{}' is a byte piece but not of the form <0xAB>", path, id, piece);
-        surface = std::string(1, static_cast<char>(*byte));
-      } else {
-        surface = tok::ReplaceAll(piece, tok::kSpaceSymbol, " ");
-      }
-      tok->surfaces_.push_back(std::move(surface));
+      using tok::SpmPieceType;
+      const SpmPieceType type = sp.IsControl(id)   ? SpmPieceType::kControl
+                                : sp.IsUnknown(id) ? SpmPieceType::kUnknown
+                                : sp.IsByte(id)    ? SpmPieceType::kByte
+                                : sp.IsUnused(id)  ? SpmPieceType::kUnused
+                                                   : SpmPieceType::kNormal;
+      auto surface = tok::SpmPieceSurface(type, sp.IdToPiece(id));
+      if (!surface.ok()) return Err("[tokenizer] {}: piece {}: {}", path, id, surface.message());
+      tok->surfaces_.push_back(std::move(surface).value());
+      tok->types_.push_back(type);
     }
   } catch (const std::exception& e) {
     return Err("[tokenizer] {}: SentencePiece: {}", path, e.what());
@@ -65,11 +62,7 @@ Result<std::vector<int32_t>> SentencePieceTokenizer::Encode(const std::string& t
 
 std::string SentencePieceTokenizer::DecodeToken(int32_t prev_token, int32_t token) const {
   if (token < 0 || token >= vocab_size()) return "";
-  const std::string& surface = surfaces_[token];
-  if (dummy_prefix_ && prev_token == bos_id_ && bos_id_ >= 0 && !surface.empty() && surface[0] == ' ' &&
-      !processor_->IsByte(token))
-    return surface.substr(1);
-  return surface;
+  return tok::SpmSurfaceAfter(surfaces_[token], types_[token], prev_token, bos_id_, dummy_prefix_);
 }
 
 }  // namespace mixq

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "mixq/tokenizer/spm_pieces.h"
 #include "mixq/tokenizer/tokenizer.h"
 
 namespace sentencepiece {
@@ -37,6 +38,7 @@ class SentencePieceTokenizer : public Tokenizer {
   std::string path_;
   std::unique_ptr<sentencepiece::SentencePieceProcessor> processor_;
   std::vector<std::string> surfaces_;  // DecodeToken's bytes for each id, computed once
+  std::vector<tok::SpmPieceType> types_;
   int32_t bos_id_ = -1;
   int32_t eos_id_ = -1;
   bool dummy_prefix_ = false;
