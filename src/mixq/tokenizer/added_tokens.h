@@ -1,6 +1,8 @@
 // Added (special) tokens: strings such as "<|im_start|>" that are cut out of the raw text
 // before normalization and pre-tokenization, and map straight to their ids. Matching is
-// leftmost-longest on exact bytes, as Hugging Face tokenizers does.
+// leftmost-longest on exact bytes, as Hugging Face tokenizers does. Of tokenizer.json's
+// per-token flags, lstrip/rstrip are honoured; single_word and normalized are not (every
+// token matches anywhere in the raw text), which only matters for tokenizers that set them.
 #pragma once
 
 #include <array>

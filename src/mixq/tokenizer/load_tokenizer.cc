@@ -1,4 +1,5 @@
 // LoadTokenizer: which tokenizer file belongs to a loaded model (see tokenizer.h).
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -61,6 +62,7 @@ Result<std::unique_ptr<Tokenizer>> LoadLlama2c(const LoadedModel& model) {
     const std::string name = entry.path().filename().string();
     if (name.starts_with("tok") && name.ends_with(".bin") && IsRegularFile(entry.path())) candidates.push_back(name);
   }
+  std::sort(candidates.begin(), candidates.end());  // directory order is arbitrary
   if (candidates.size() == 1) return Upcast(Llama2cTokenizer::Load((dir / candidates[0]).string(), vocab_size));
   if (candidates.empty())
     return Err("[tokenizer] {}: no tokenizer given, and neither tokenizer.bin nor tok*.bin in {}", model.path,
