@@ -69,6 +69,14 @@ TEST(PerplexityCli, SaveLogitsThenKldAgainstItself) {
   EXPECT_EQ(j["kld"]["same_top1"].get<double>(), 1.0);
   EXPECT_EQ(j["kld"]["n_positions"], 62);
 
+  // Without -f, -c or --chunks the baseline's tokens and settings are used.
+  const auto reuse = RunMixq("perplexity " + SharedPath(kStories) + " -q --json --kld-base " + base);
+  ASSERT_EQ(reuse.exit_code, 0) << reuse.output;
+  const auto k = ParseJson(reuse.output);
+  EXPECT_EQ(k["n_ctx"], 64);
+  EXPECT_EQ(k["n_chunks"], 2);
+  EXPECT_EQ(k["ppl"], j["ppl"]);
+
   const auto mismatch = RunMixq("perplexity " + SharedPath(kStories) + " -f " + SharedPath(kTinyText) +
                                 " -c 32 --chunks 2 -q --kld-base " + base);
   EXPECT_EQ(mismatch.exit_code, 1);

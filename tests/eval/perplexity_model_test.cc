@@ -131,6 +131,29 @@ TEST_F(WikiPerplexity, ModelAgainstItselfHasZeroKld) {
   EXPECT_LT(again->kld.mean, 1e-6);
 }
 
+TEST_F(WikiPerplexity, GgufF16AgainstTheHfBaseline) {
+  // llama.cpp's F16 conversion of the same BF16 weights: a different file format, loader and
+  // RoPE layout, yet (nearly) the same distribution. Settings and tokens come from the baseline.
+  MIXQ_REQUIRE_SHARED("models/wiki-llama-8m/gguf/wiki-llama-8m-F16.gguf");
+  const std::string base = ::mixq::testing::TempPath("wiki.logits");
+  PerplexityOptions save = Options(256, 2);
+  save.save_logits_path = base;
+  auto saved = Run(save);
+  ASSERT_TRUE(saved.ok()) << saved.message();
+
+  auto gguf = Model::Load(SharedPath("models/wiki-llama-8m/gguf/wiki-llama-8m-F16.gguf"));
+  ASSERT_TRUE(gguf.ok()) << gguf.message();
+  PerplexityOptions compare;
+  compare.kld_base_path = base;
+  auto r = RunPerplexity(Context::Default(), *gguf, {}, -1, compare);
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(r->layout.n_ctx, 256);
+  EXPECT_EQ(r->layout.n_chunks, 2);
+  EXPECT_LT(r->kld.mean, 1e-5);
+  EXPECT_GE(r->kld.same_top1, 0.99);
+  EXPECT_NEAR(r->ppl.mean_nll, saved->ppl.mean_nll, 1e-3);
+}
+
 TEST_F(WikiPerplexity, MismatchedBaselineIsRefused) {
   const std::string base = ::mixq::testing::TempPath("wiki.logits");
   PerplexityOptions save = Options(128, 2);

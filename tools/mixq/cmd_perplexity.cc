@@ -148,9 +148,9 @@ CommandRegistration reg("perplexity", "perplexity of a text file (llama.cpp's me
   auto o = std::make_shared<PerplexityCliOptions>();
   sub->add_option("model", o->model, "model: Hugging Face directory, .gguf or llama2.c .bin")->required();
   sub->add_option("-f,--file", o->text_file, "text file, read as bytes");
-  sub->add_option("-c,--ctx-size", o->run.n_ctx, "tokens per chunk (default 512)");
+  sub->add_option("-c,--ctx-size", o->run.n_ctx, "tokens per chunk (default 512, or the --kld-base file's)");
   sub->add_option("-b,--batch-size", o->run.n_batch, "tokens per forward call, capped at the context (default 2048)");
-  sub->add_option("--chunks", o->run.max_chunks, "evaluate only the first N chunks (default: all)");
+  sub->add_option("--chunks", o->run.max_chunks, "evaluate only the first N chunks (default: all, or the --kld-base file's)");
   sub->add_flag("--crlf-to-lf", o->crlf_to_lf, "replace CRLF line ends by LF before tokenizing");
   sub->add_option("--tokenizer", o->tokenizer, "tokenizer file (default: the model's own)");
   sub->add_option("--save-logits", o->run.save_logits_path, "write this run's log-probabilities as a KLD baseline");

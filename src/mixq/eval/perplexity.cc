@@ -108,8 +108,10 @@ Result<PerplexityResult> RunPerplexity(const Context& ctx, const std::shared_ptr
   run.tokens = &tokens;
 
   const int64_t vocab = model->config().vocab_size;
-  MIXQ_ASSIGN_OR_RETURN(run.layout, PlanChunks(static_cast<int64_t>(tokens.size()), vocab, bos_id, options.n_ctx,
-                                               options.max_chunks));
+  int64_t n_ctx = options.n_ctx, max_chunks = options.max_chunks;
+  if (n_ctx == 0) n_ctx = run.base ? run.base->header().n_ctx : kDefaultCtx;
+  if (max_chunks == 0 && run.base) max_chunks = run.base->header().n_chunks;
+  MIXQ_ASSIGN_OR_RETURN(run.layout, PlanChunks(static_cast<int64_t>(tokens.size()), vocab, bos_id, n_ctx, max_chunks));
   const LogitsHeader& L = run.layout;
   if (bos_id >= vocab) return Err("[perplexity] BOS id {} out of range for the model's vocab {}", bos_id, vocab);
   if (options.n_batch < 1) return Err("[perplexity] batch size must be >= 1, got {}", options.n_batch);

@@ -27,10 +27,14 @@ class Model;
 
 namespace mixq::eval {
 
+inline constexpr int64_t kDefaultCtx = 512;  // llama-perplexity's default
+
+// With a baseline, n_ctx 0 takes the baseline's and max_chunks 0 its number of chunks, so a
+// comparing run needs no settings repeated.
 struct PerplexityOptions {
-  int64_t n_ctx = 512;
-  int64_t n_batch = 2048;       // tokens per Decode call; capped at n_ctx
-  int64_t max_chunks = 0;       // evaluate the first N chunks only (0: all)
+  int64_t n_ctx = 0;             // tokens per chunk; 0: the baseline's, else kDefaultCtx
+  int64_t n_batch = 2048;        // tokens per Decode call; capped at n_ctx
+  int64_t max_chunks = 0;        // evaluate the first N chunks only; 0: all (the baseline's)
   std::string save_logits_path;  // write a baseline here (temp file + rename); "" for none
   std::string kld_base_path;     // compare against this baseline; "" for none
 };
