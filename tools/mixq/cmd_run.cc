@@ -63,7 +63,7 @@ int Run(const RunOptions& o) {
   };
   // Echo the prompt as text; a leading BOS is a control token, not text.
   for (size_t i = 0; i < tokens.size(); ++i)
-    if (!(i == 0 && tokens[0] == tok.bos_id())) emit(tok.DecodeToken(i == 0 ? -1 : tokens[i - 1], tokens[i]));
+    if (!(i == 0 && tokens[0] == tok.bos_id())) emit(tok.DecodeNext(i == 0 ? -1 : tokens[i - 1], tokens[i], !text.empty()));
 
   const auto t0 = Clock::now();
   Status st = session.Decode(*ctx, tokens, false);
@@ -77,7 +77,7 @@ int Run(const RunOptions& o) {
       stop_reason = "eos";
       break;
     }
-    emit(tok.DecodeToken(tokens.back(), next));
+    emit(tok.DecodeNext(tokens.back(), next, !text.empty()));
     tokens.push_back(next);
     ++generated;
     if (session.n_past() >= n_ctx) {

@@ -1,9 +1,12 @@
 #include "mixq/kernels/matmul.h"
 
+#include <vector>
+
 #include "mixq/base/half.h"
 #include "mixq/base/parallel.h"
 #include "mixq/base/status.h"
 #include "mixq/kernels/kernel_table.h"
+#include "mixq/quant/codec.h"
 
 namespace mixq {
 namespace kernels {
@@ -26,15 +29,36 @@ WeightMatrix WeightMatrix::FromTensor(const Tensor& t) {
   w.cols = t.cols();
   w.data = t.data;
   w.row_bytes = w.rows > 0 ? t.nbytes / static_cast<size_t>(w.rows) : 0;
+  w.name = &t.name;
   return w;
 }
 
-bool MatMulSupports(DType type) { return type == DType::kF32 || type == DType::kF16 || type == DType::kBF16; }
+bool MatMulSupports(DType type) {
+  return type == DType::kF32 || type == DType::kF16 || type == DType::kBF16 || FindQuantCodec(type) != nullptr;
+}
+
+namespace {
+
+// Any type with a codec: dequantize each row once (reference codec), then the ISA's f32 dot
+// for every token. This is the reference semantics of a quantized matmul; types with a SIMD
+// kernel take the fast path in the ISA's table instead.
+void MatMulRowsViaCodec(Isa isa, const WeightMatrix& w, const float* x, int64_t n, float* y, int64_t r0, int64_t r1) {
+  const QuantCodec* codec = FindQuantCodec(w.type);
+  MIXQ_CHECK(codec != nullptr);
+  std::vector<float> row(static_cast<size_t>(w.cols));
+  const kernels::KernelTable& table = kernels::KernelsFor(isa);
+  for (int64_t r = r0; r < r1; ++r) {
+    codec->dequantize_row(static_cast<const uint8_t*>(w.data) + static_cast<size_t>(r) * w.row_bytes, row.data(), w.cols);
+    for (int64_t t = 0; t < n; ++t) y[t * w.rows + r] = table.dot_f32(row.data(), x + t * w.cols, w.cols);
+  }
+}
+
+}  // namespace
 
 void MatMulRows(Isa isa, const WeightMatrix& w, const float* x, int64_t n, float* y, int64_t row_begin,
                 int64_t row_end) {
-  const bool ok = kernels::KernelsFor(isa).matmul_rows(w, x, n, y, row_begin, row_end);
-  MIXQ_CHECK(ok);  // callers check MatMulSupports when loading
+  if (kernels::KernelsFor(isa).matmul_rows(w, x, n, y, row_begin, row_end)) return;
+  MatMulRowsViaCodec(isa, w, x, n, y, row_begin, row_end);  // callers check MatMulSupports at load
 }
 
 void MatMul(const Context& ctx, const WeightMatrix& w, const float* x, int64_t n, float* y) {
@@ -68,7 +92,11 @@ void DequantizeRow(const WeightMatrix& w, int64_t row, float* out) {
       for (int64_t c = 0; c < w.cols; ++c) out[c] = Bf16ToFloat(h[c]);
       return;
     }
-    default: MIXQ_CHECK(false && "DequantizeRow: unsupported type");
+    default: {
+      const QuantCodec* codec = FindQuantCodec(w.type);
+      MIXQ_CHECK(codec != nullptr);
+      codec->dequantize_row(p, out, w.cols);
+    }
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "mixq/base/context.h"
 #include "mixq/tensor/dtype.h"
@@ -22,6 +23,7 @@ struct WeightMatrix {
   int64_t cols = 0;
   const void* data = nullptr;
   size_t row_bytes = 0;
+  const std::string* name = nullptr;  // canonical tensor name (owned by the TensorSet), for observers
 
   static WeightMatrix FromTensor(const Tensor& t);  // a 2-D tensor {rows, cols}
 };

@@ -73,6 +73,11 @@ const float* InferenceSession::logits(int64_t i) const {
   return logits_.data() + i * model_->config().vocab_size;
 }
 
+void InferenceSession::Project(const Context& ctx, const WeightMatrix& w, const float* x, int64_t n, float* y) const {
+  if (observer_ && w.name != nullptr) observer_(*w.name, x, n, w.cols);
+  MatMul(ctx, w, x, n, y);
+}
+
 namespace {
 
 void AddBias(float* rows, const std::vector<float>& bias, int64_t n) {
@@ -121,9 +126,9 @@ Status InferenceSession::Decode(const Context& ctx, const std::vector<int32_t>& 
     float* v_layer = v_cache_.data() + l * max_tokens_ * kv_dim;
 
     for (int64_t t = 0; t < n; ++t) RmsNorm(s.x.data() + t * dim, lw.attn_norm.data(), dim, c.norm_eps, s.xn.data() + t * dim);
-    MatMul(ctx, lw.wq, s.xn.data(), n, s.q.data());
-    MatMul(ctx, lw.wk, s.xn.data(), n, s.k.data());
-    MatMul(ctx, lw.wv, s.xn.data(), n, s.v.data());
+    Project(ctx, lw.wq, s.xn.data(), n, s.q.data());
+    Project(ctx, lw.wk, s.xn.data(), n, s.k.data());
+    Project(ctx, lw.wv, s.xn.data(), n, s.v.data());
     if (c.qkv_bias) {
       AddBias(s.q.data(), lw.q_bias, n);
       AddBias(s.k.data(), lw.k_bias, n);
@@ -148,14 +153,14 @@ Status InferenceSession::Decode(const Context& ctx, const std::vector<int32_t>& 
         for (int64_t j = 0; j < span; ++j) AxpyF32(ctx.isa, scores[j], v_layer + j * kv_dim + kv_head * hd, out, hd);
       }
     });
-    MatMul(ctx, lw.wo, s.att.data(), n, s.proj.data());
+    Project(ctx, lw.wo, s.att.data(), n, s.proj.data());
     for (int64_t i = 0; i < n * dim; ++i) s.x[i] += s.proj[i];
 
     for (int64_t t = 0; t < n; ++t) RmsNorm(s.x.data() + t * dim, lw.ffn_norm.data(), dim, c.norm_eps, s.xn.data() + t * dim);
-    MatMul(ctx, lw.w_gate, s.xn.data(), n, s.gate.data());
-    MatMul(ctx, lw.w_up, s.xn.data(), n, s.up.data());
+    Project(ctx, lw.w_gate, s.xn.data(), n, s.gate.data());
+    Project(ctx, lw.w_up, s.xn.data(), n, s.up.data());
     SiluMul(s.gate.data(), s.up.data(), n * c.hidden_dim);
-    MatMul(ctx, lw.w_down, s.gate.data(), n, s.proj.data());
+    Project(ctx, lw.w_down, s.gate.data(), n, s.proj.data());
     for (int64_t i = 0; i < n * dim; ++i) s.x[i] += s.proj[i];
   }
 
@@ -164,7 +169,7 @@ Status InferenceSession::Decode(const Context& ctx, const std::vector<int32_t>& 
   for (int64_t t = first; t < n; ++t)
     RmsNorm(s.x.data() + t * dim, w.output_norm.data(), dim, c.norm_eps, s.xn.data() + (t - first) * dim);
   logits_.resize(static_cast<size_t>(n_logits_ * c.vocab_size));
-  MatMul(ctx, w.output, s.xn.data(), n_logits_, logits_.data());
+  Project(ctx, w.output, s.xn.data(), n_logits_, logits_.data());
   n_past_ += n;
   return Status::Ok();
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "mixq/base/context.h"
 #include "mixq/base/status.h"
 #include "mixq/io/model_files.h"
+#include "mixq/kernels/matmul.h"
 
 namespace mixq {
 
@@ -57,6 +59,12 @@ class InferenceSession {
   const Model& model() const { return *model_; }
   void Reset() { n_past_ = 0; n_logits_ = 0; }
 
+  // Called with the input of every weight matrix product during Decode: the matrix's canonical
+  // name, the activations {n, cols} row-major. Used to collect calibration statistics (e.g. the
+  // diagonal of X^T X per input channel). Called from the decoding thread, in layer order.
+  using MatMulObserver = std::function<void(const std::string& tensor, const float* x, int64_t n, int64_t cols)>;
+  void SetMatMulObserver(MatMulObserver observer) { observer_ = std::move(observer); }
+
  private:
   struct Scratch;
   std::shared_ptr<const Model> model_;
@@ -67,6 +75,9 @@ class InferenceSession {
   std::vector<float> v_cache_;  // (layer, max_tokens, kv_dim)
   std::vector<float> logits_;   // (n_logits, vocab)
   std::unique_ptr<Scratch> scratch_;
+  MatMulObserver observer_;
+
+  void Project(const Context& ctx, const WeightMatrix& w, const float* x, int64_t n, float* y) const;
 };
 
 }  // namespace mixq

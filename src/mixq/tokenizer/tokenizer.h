@@ -36,6 +36,15 @@ class Tokenizer {
   // after BOS) and -1 otherwise.
   virtual std::string Decode(const std::vector<int32_t>& ids) const;
 
+  // Streaming decode of `token` after `prev_token`, where `text_started` says whether any text
+  // was produced before: a BOS in the middle of a text (models trained on BOS-separated
+  // paragraphs emit it) does not start a new text, so the next piece keeps its leading space,
+  // as SentencePiece's DecodeIds does. Decode() is the concatenation of this over a sequence.
+  std::string DecodeNext(int32_t prev_token, int32_t token, bool text_started) const {
+    return DecodeToken(text_started && prev_token == bos_id() ? kNoToken : prev_token, token);
+  }
+  static constexpr int32_t kNoToken = -2;  // a "previous token" that is neither BOS nor start
+
   virtual int32_t vocab_size() const = 0;
   virtual int32_t bos_id() const = 0;  // -1 if none
   virtual int32_t eos_id() const = 0;  // -1 if none
