@@ -26,6 +26,7 @@ struct ScoredBatch {
 struct Run {
   LogitsHeader layout;
   const std::vector<int32_t>* tokens = nullptr;
+  std::vector<int32_t> base_tokens;  // the baseline's, when the caller gave none
   std::optional<LogitsFile> base;
   std::unique_ptr<LogitsFileWriter> writer;
   MeanAccumulator nll;
@@ -88,6 +89,49 @@ Status EvaluateChunk(const Context& ctx, Run& run, InferenceSession& session, in
   return Status::Ok();
 }
 
+// Opens the baseline, settles the chunk layout (options' zeros take the baseline's values)
+// and creates the writer.
+Status PrepareRun(const Model& model, const std::vector<int32_t>& input_tokens, int32_t bos_id,
+                  const PerplexityOptions& options, Run* run) {
+  run->tokens = &input_tokens;
+  if (!options.kld_base_path.empty()) {
+    MIXQ_ASSIGN_OR_RETURN(LogitsFile base, LogitsFile::Open(options.kld_base_path));
+    run->base = std::move(base);
+    if (input_tokens.empty()) {  // evaluate exactly what the baseline evaluated
+      run->base_tokens = run->base->TokenVector();
+      run->tokens = &run->base_tokens;
+      bos_id = run->base->header().bos_id;
+    }
+  }
+  const std::vector<int32_t>& tokens = *run->tokens;
+  const int64_t vocab = model.config().vocab_size;
+  int64_t n_ctx = options.n_ctx, max_chunks = options.max_chunks;
+  if (n_ctx == 0) n_ctx = run->base ? run->base->header().n_ctx : kDefaultCtx;
+  if (max_chunks == 0 && run->base) max_chunks = run->base->header().n_chunks;
+  MIXQ_ASSIGN_OR_RETURN(run->layout, PlanChunks(static_cast<int64_t>(tokens.size()), vocab, bos_id, n_ctx, max_chunks));
+  if (bos_id >= vocab) return Err("[perplexity] BOS id {} out of range for the model's vocab {}", bos_id, vocab);
+  if (options.n_batch < 1) return Err("[perplexity] batch size must be >= 1, got {}", options.n_batch);
+  if (run->base) MIXQ_RETURN_IF_ERROR(run->base->CheckCompatible(run->layout, tokens));
+  if (!options.save_logits_path.empty()) {
+    const std::vector<int32_t> evaluated(tokens.begin(), tokens.begin() + run->layout.n_tokens());
+    MIXQ_ASSIGN_OR_RETURN(run->writer, LogitsFileWriter::Create(options.save_logits_path, run->layout, evaluated));
+  }
+  return Status::Ok();
+}
+
+ChunkProgress MakeProgress(const Run& run, int64_t chunks_done, double elapsed_s) {
+  ChunkProgress p;
+  p.chunks_done = chunks_done;
+  p.n_chunks = run.layout.n_chunks;
+  p.running = EstimatePpl(run.nll);
+  p.chunk_mean_nll = run.chunk_mean_nll.back();
+  p.has_kld = run.base.has_value();
+  p.running_kld = run.kld.mean();
+  p.elapsed_s = elapsed_s;
+  p.eta_s = elapsed_s / static_cast<double>(chunks_done) * static_cast<double>(p.n_chunks - chunks_done);
+  return p;
+}
+
 }  // namespace
 
 Result<PerplexityResult> RunPerplexity(const Context& ctx, const std::shared_ptr<const Model>& model,
@@ -95,54 +139,18 @@ Result<PerplexityResult> RunPerplexity(const Context& ctx, const std::shared_ptr
                                        const PerplexityOptions& options, const ProgressFn& progress) {
   const Clock::time_point t0 = Clock::now();
   Run run;
-  std::vector<int32_t> base_tokens;
-  if (!options.kld_base_path.empty()) {
-    MIXQ_ASSIGN_OR_RETURN(LogitsFile base, LogitsFile::Open(options.kld_base_path));
-    run.base = std::move(base);
-    if (input_tokens.empty()) {  // evaluate exactly what the baseline evaluated
-      base_tokens = run.base->TokenVector();
-      bos_id = run.base->header().bos_id;
-    }
-  }
-  const std::vector<int32_t>& tokens = input_tokens.empty() ? base_tokens : input_tokens;
-  run.tokens = &tokens;
-
-  const int64_t vocab = model->config().vocab_size;
-  int64_t n_ctx = options.n_ctx, max_chunks = options.max_chunks;
-  if (n_ctx == 0) n_ctx = run.base ? run.base->header().n_ctx : kDefaultCtx;
-  if (max_chunks == 0 && run.base) max_chunks = run.base->header().n_chunks;
-  MIXQ_ASSIGN_OR_RETURN(run.layout, PlanChunks(static_cast<int64_t>(tokens.size()), vocab, bos_id, n_ctx, max_chunks));
+  MIXQ_RETURN_IF_ERROR(PrepareRun(*model, input_tokens, bos_id, options, &run));
   const LogitsHeader& L = run.layout;
-  if (bos_id >= vocab) return Err("[perplexity] BOS id {} out of range for the model's vocab {}", bos_id, vocab);
-  if (options.n_batch < 1) return Err("[perplexity] batch size must be >= 1, got {}", options.n_batch);
-  const int64_t n_batch = std::min(options.n_batch, L.n_ctx);
-  if (run.base) MIXQ_RETURN_IF_ERROR(run.base->CheckCompatible(L, tokens));
-  if (!options.save_logits_path.empty()) {
-    const std::vector<int32_t> evaluated(tokens.begin(), tokens.begin() + L.n_tokens());
-    MIXQ_ASSIGN_OR_RETURN(run.writer, LogitsFileWriter::Create(options.save_logits_path, L, evaluated));
-  }
-
   InferenceSession session(model, L.n_ctx);
   for (int64_t c = 0; c < L.n_chunks; ++c) {
-    MIXQ_RETURN_IF_ERROR(EvaluateChunk(ctx, run, session, c, n_batch));
-    if (progress) {
-      ChunkProgress p;
-      p.chunks_done = c + 1;
-      p.n_chunks = L.n_chunks;
-      p.running = EstimatePpl(run.nll);
-      p.chunk_mean_nll = run.chunk_mean_nll.back();
-      p.has_kld = run.base.has_value();
-      p.running_kld = run.kld.mean();
-      p.elapsed_s = std::chrono::duration<double>(Clock::now() - t0).count();
-      p.eta_s = p.elapsed_s / static_cast<double>(c + 1) * static_cast<double>(L.n_chunks - c - 1);
-      progress(p);
-    }
+    MIXQ_RETURN_IF_ERROR(EvaluateChunk(ctx, run, session, c, std::min(options.n_batch, L.n_ctx)));
+    if (progress) progress(MakeProgress(run, c + 1, std::chrono::duration<double>(Clock::now() - t0).count()));
   }
   if (run.writer) MIXQ_RETURN_IF_ERROR(run.writer->Finish());
 
   PerplexityResult result;
   result.layout = L;
-  result.n_input_tokens = static_cast<int64_t>(tokens.size());
+  result.n_input_tokens = static_cast<int64_t>(run.tokens->size());
   result.ppl = EstimatePpl(run.nll);
   result.chunk_mean_nll = std::move(run.chunk_mean_nll);
   result.has_kld = run.base.has_value();
