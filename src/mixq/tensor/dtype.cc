@@ -9,8 +9,15 @@
 namespace mixq {
 namespace {
 
-// Block sizes and byte counts follow ggml's block structs (ggml-common.h layouts).
-constexpr std::array<DTypeInfo, 21> kTypes = {{
+// Group-wise integer research type: one block is one group, an f16 scale (+ an f16 offset when
+// asymmetric) then group * bits / 8 bytes of densely packed codes (docs/formats-research.md).
+constexpr DTypeInfo IntGroup(int bits, int group, bool asym, const char* name) {
+  return {IntGroupDType(bits, group, asym), name, group, static_cast<size_t>((asym ? 4 : 2) + group * bits / 8), true};
+}
+
+// Block sizes and byte counts follow ggml's block structs (ggml-common.h layouts); the
+// research types after them follow docs/formats-research.md.
+constexpr std::array<DTypeInfo, 63> kTypes = {{
     {DType::kF32, "f32", 1, 4, false},
     {DType::kF16, "f16", 1, 2, false},
     {DType::kBF16, "bf16", 1, 2, false},
@@ -32,6 +39,48 @@ constexpr std::array<DTypeInfo, 21> kTypes = {{
     {DType::kQ6_K, "q6_K", 256, 210, true},  // 128 ql + 64 qh + 16 scales + f16
     {DType::kQ8_K, "q8_K", 256, 292, true},  // f32 d + 256 int8 + 16 int16 sums
     {DType::kIQ4_NL, "iq4_nl", 32, 18, true},
+    IntGroup(2, 32, false, "int2_g32_sym"),
+    IntGroup(2, 32, true, "int2_g32_asym"),
+    IntGroup(2, 64, false, "int2_g64_sym"),
+    IntGroup(2, 64, true, "int2_g64_asym"),
+    IntGroup(2, 128, false, "int2_g128_sym"),
+    IntGroup(2, 128, true, "int2_g128_asym"),
+    IntGroup(3, 32, false, "int3_g32_sym"),
+    IntGroup(3, 32, true, "int3_g32_asym"),
+    IntGroup(3, 64, false, "int3_g64_sym"),
+    IntGroup(3, 64, true, "int3_g64_asym"),
+    IntGroup(3, 128, false, "int3_g128_sym"),
+    IntGroup(3, 128, true, "int3_g128_asym"),
+    IntGroup(4, 32, false, "int4_g32_sym"),
+    IntGroup(4, 32, true, "int4_g32_asym"),
+    IntGroup(4, 64, false, "int4_g64_sym"),
+    IntGroup(4, 64, true, "int4_g64_asym"),
+    IntGroup(4, 128, false, "int4_g128_sym"),
+    IntGroup(4, 128, true, "int4_g128_asym"),
+    IntGroup(5, 32, false, "int5_g32_sym"),
+    IntGroup(5, 32, true, "int5_g32_asym"),
+    IntGroup(5, 64, false, "int5_g64_sym"),
+    IntGroup(5, 64, true, "int5_g64_asym"),
+    IntGroup(5, 128, false, "int5_g128_sym"),
+    IntGroup(5, 128, true, "int5_g128_asym"),
+    IntGroup(6, 32, false, "int6_g32_sym"),
+    IntGroup(6, 32, true, "int6_g32_asym"),
+    IntGroup(6, 64, false, "int6_g64_sym"),
+    IntGroup(6, 64, true, "int6_g64_asym"),
+    IntGroup(6, 128, false, "int6_g128_sym"),
+    IntGroup(6, 128, true, "int6_g128_asym"),
+    IntGroup(8, 32, false, "int8_g32_sym"),
+    IntGroup(8, 32, true, "int8_g32_asym"),
+    IntGroup(8, 64, false, "int8_g64_sym"),
+    IntGroup(8, 64, true, "int8_g64_asym"),
+    IntGroup(8, 128, false, "int8_g128_sym"),
+    IntGroup(8, 128, true, "int8_g128_asym"),
+    {DType::kFp8E4M3G32, "fp8_e4m3_g32", 32, 34, true},      // f16 scale + 32 E4M3
+    {DType::kFp8E4M3G64, "fp8_e4m3_g64", 64, 66, true},      // f16 scale + 64 E4M3
+    {DType::kFp8E4M3G128, "fp8_e4m3_g128", 128, 130, true},  // f16 scale + 128 E4M3
+    {DType::kFp8E4M3PerChannel, "fp8_e4m3_pc", 128, 132, true},  // f32 row scale + 128 E4M3
+    {DType::kMxfp4G32, "mxfp4_g32", 32, 17, true},  // E8M0 scale + 16 bytes of E2M1 pairs
+    {DType::kNvfp4G16, "nvfp4_g16", 16, 9, true},   // E4M3 scale + 8 bytes of E2M1 pairs
 }};
 
 }  // namespace

@@ -32,7 +32,28 @@ enum class DType : uint32_t {
   kI64 = 27,
   kF64 = 28,
   kBF16 = 30,
+  // mixq-only research formats (docs/formats-research.md). Group-wise integers have no
+  // enumerators: their ids come from IntGroupTypeId below (1020 .. 1085).
+  kFp8E4M3G32 = 1100,   // OCP FP8 E4M3 codes, one f16 scale per 32
+  kFp8E4M3G64 = 1101,
+  kFp8E4M3G128 = 1102,
+  kFp8E4M3PerChannel = 1103,  // one f32 scale per row, repeated in each 128-element block
+  kMxfp4G32 = 1110,     // OCP MX: 32 E2M1 codes + one E8M0 power-of-two scale
+  kNvfp4G16 = 1111,     // 16 E2M1 codes + one E4M3 scale (per-tensor scale kept outside)
 };
+
+// Id of the group-wise integer type "int<bits>_g<group>_<sym|asym>": 1000 + 10*bits +
+// 2*(group/64) + asym, so int4_g128_sym = 1044, int2_g64_asym = 1023. Only bits 2, 3, 4, 5,
+// 6, 8 and groups 32, 64, 128 exist; other arguments give 0xffffffff, which FindDType rejects.
+constexpr uint32_t IntGroupTypeId(int bits, int group, bool asym) {
+  const bool bits_ok = bits == 2 || bits == 3 || bits == 4 || bits == 5 || bits == 6 || bits == 8;
+  const int g = group == 32 ? 0 : group == 64 ? 1 : group == 128 ? 2 : -1;
+  if (!bits_ok || g < 0) return 0xffffffffu;
+  return 1000u + 10u * static_cast<uint32_t>(bits) + 2u * static_cast<uint32_t>(g) + (asym ? 1u : 0u);
+}
+inline constexpr DType IntGroupDType(int bits, int group, bool asym) {
+  return static_cast<DType>(IntGroupTypeId(bits, group, asym));
+}
 
 struct DTypeInfo {
   DType type;
