@@ -69,6 +69,8 @@ TEST(Calibrate, RecoversKnownFactorsFromExactMeasurements) {
   start.overhead_per_op = 0;
   CalibrationOptions options;
   options.prior_weight = 1e-9;
+  options.parameters = {"matmul.compute",      "matmul.memory",      "attention.compute", "attention.memory",
+                        "elementwise.compute", "elementwise.memory", "data.memory",       "overhead.per_op"};
   Result<CalibrationResult> fit = Calibrate(start, Synthetic(truth, 0), options);
   ASSERT_TRUE(fit.ok()) << fit.message();
   EXPECT_TRUE(fit->converged) << fit->iterations;

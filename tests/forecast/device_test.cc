@@ -157,7 +157,9 @@ TEST(ShippedDevices, ParseAndCiteSources) {
     EXPECT_TRUE(CheckDevice(*d).ok()) << file;
     nlohmann::json j = nlohmann::json::parse(ReadTextFile(file, "test").value());
     ExpectSourced(j, "", file);
-    if (!d->calibrated) EXPECT_NE(d->efficiency_source.find("uncalibrated"), std::string::npos) << file;
+    if (!d->calibrated) {
+      EXPECT_NE(d->efficiency_source.find("uncalibrated"), std::string::npos) << file;
+    }
   }
 }
 

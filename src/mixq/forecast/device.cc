@@ -1,5 +1,7 @@
 #include "mixq/forecast/device.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "mixq/forecast/json_fields.h"
@@ -224,6 +226,32 @@ std::string DeviceToJson(const Device& dev) {
     eff[OpClassName(static_cast<OpClass>(c))] = {{"compute", dev.efficiency[c].compute},
                                                  {"memory", dev.efficiency[c].memory}};
   return j.dump(2) + "\n";
+}
+
+std::vector<std::string> DeviceSearchDirs(const std::string& env_value, const std::string& exe_path) {
+  std::vector<std::string> dirs;
+  if (!env_value.empty()) dirs.push_back(env_value);
+  dirs.push_back("devices");
+  const size_t slash = exe_path.rfind('/');
+  if (slash != std::string::npos) {
+    const std::string bin = exe_path.substr(0, slash);
+    for (const char* up : {"/devices", "/../devices", "/../../devices"}) dirs.push_back(bin + up);
+  }
+  return dirs;
+}
+
+Result<std::string> FindDeviceFile(const std::string& name_or_path, const std::vector<std::string>& dirs) {
+  struct stat st {};
+  auto is_file = [&](const std::string& p) { return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode); };
+  if (is_file(name_or_path)) return name_or_path;
+  std::string tried = name_or_path;
+  const bool has_ext = name_or_path.size() > 5 && name_or_path.substr(name_or_path.size() - 5) == ".json";
+  for (const std::string& dir : dirs) {
+    const std::string path = dir + "/" + name_or_path + (has_ext ? "" : ".json");
+    if (is_file(path)) return path;
+    tried += ", " + path;
+  }
+  return Err("[device] no device file '{}' (tried {})", name_or_path, tried);
 }
 
 Efficiencies DefaultEfficiencies(const std::string& kind) {

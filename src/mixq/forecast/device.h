@@ -67,6 +67,13 @@ Result<Device> LoadDevice(const std::string& path);
 // The device file text (pretty JSON) that ParseDevice reads back to the same Device.
 std::string DeviceToJson(const Device& device);
 
+// Where device files are looked up by name: $MIXQ_DEVICES (`env_value`, may be empty), then
+// ./devices, then devices/ beside or above the directory of the mixq binary (`exe_path`).
+std::vector<std::string> DeviceSearchDirs(const std::string& env_value, const std::string& exe_path);
+// A device given as a path, or as a name ("raspberry-pi-5") found as <dir>/<name>.json.
+// The error lists every place tried.
+Result<std::string> FindDeviceFile(const std::string& name_or_path, const std::vector<std::string>& dirs);
+
 // mixq's starting efficiency factors for a device kind, before calibration
 // (docs/forecast.md#default-efficiency-factors explains each).
 Efficiencies DefaultEfficiencies(const std::string& kind);

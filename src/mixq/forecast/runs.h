@@ -1,0 +1,50 @@
+// The calibration input: measured runs, in the shape `mixq bench --json` prints, plus what the
+// bench output does not say (weight types, KV type, held-out flag). Schema (docs/forecast.md
+// #calibration-input):
+//   {"schema_version": 1,
+//    "kv_type": "f32",                                    default for runs without one
+//    "runs": [
+//      {"model": "../shared/models/wiki-llama-8m",        as given to mixq bench
+//       "type": "q4_0" | "plan": "plan.json",             optional: else the file's own types
+//       "kv_type": "f32", "holdout": false, "threads": 2, optional
+//       "tests": [{"name": "pp512", "n_tokens": 512, "tokens_per_s_mean": 812.5,
+//                  "depth": 0, "batch": 1, "chunk": 0}]}]} depth/batch/chunk optional
+// A "ppN" test is a prefill of N tokens (seconds = N / tokens_per_s); a "tgN" test is N decode
+// steps, the first with `depth` tokens cached (seconds per step = 1 / tokens_per_s).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mixq/base/status.h"
+#include "mixq/forecast/calibrate.h"
+
+namespace mixq::forecast {
+
+// What a run says about its model; the resolver turns it into a ModelSpec (the CLI reads the
+// config and, without type/plan, the file's stored tensor types).
+struct RunModel {
+  std::string model;
+  std::optional<DType> type;
+  std::optional<std::string> plan;
+  DType kv_type = DType::kF32;
+};
+using ModelResolver = std::function<Result<ModelSpec>(const RunModel&)>;
+
+struct CalibrationRuns {
+  std::vector<Measurement> measurements;
+  std::vector<int> run_of;  // index of the run each measurement came from
+  int n_runs = 0;
+};
+
+// Errors name the file and the field ("runs[2].tests[0].tokens_per_s_mean").
+Result<CalibrationRuns> ParseCalibrationRuns(const std::string& json_text, const std::string& source,
+                                             const ModelResolver& resolve);
+Result<CalibrationRuns> LoadCalibrationRuns(const std::string& path, const ModelResolver& resolve);
+
+// Holds out every n-th run (runs n-1, 2n-1, ...) in addition to runs marked "holdout".
+void HoldOutEveryNth(int n, CalibrationRuns* runs);
+
+}  // namespace mixq::forecast
