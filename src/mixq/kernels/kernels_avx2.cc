@@ -8,6 +8,9 @@
 #include "mixq/base/half.h"
 #include "mixq/kernels/kernel_table.h"
 
+// Register-blocked loops must be fully unrolled or the accumulators spill to the stack.
+#define MIXQ_UNROLL _Pragma("GCC unroll 16")
+
 namespace mixq::kernels {
 namespace {
 
@@ -53,20 +56,20 @@ template <typename Row, int RB, int TB>
 inline void Tile(const WeightMatrix& w, const float* x, float* y, int64_t r, int64_t t) {
   const int64_t k = w.cols, kv = k / 8 * 8;
   const uint8_t* rows[RB];
-  for (int i = 0; i < RB; ++i) rows[i] = static_cast<const uint8_t*>(w.data) + static_cast<size_t>(r + i) * w.row_bytes;
+  MIXQ_UNROLL for (int i = 0; i < RB; ++i) rows[i] = static_cast<const uint8_t*>(w.data) + static_cast<size_t>(r + i) * w.row_bytes;
   __m256 acc[RB][TB];
-  for (int i = 0; i < RB; ++i)
-    for (int j = 0; j < TB; ++j) acc[i][j] = _mm256_setzero_ps();
+  MIXQ_UNROLL for (int i = 0; i < RB; ++i)
+    MIXQ_UNROLL for (int j = 0; j < TB; ++j) acc[i][j] = _mm256_setzero_ps();
   for (int64_t c = 0; c < kv; c += 8) {
     __m256 wv[RB];
-    for (int i = 0; i < RB; ++i) wv[i] = Row::Load(rows[i], c);
-    for (int j = 0; j < TB; ++j) {
+    MIXQ_UNROLL for (int i = 0; i < RB; ++i) wv[i] = Row::Load(rows[i], c);
+    MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
       const __m256 xv = _mm256_loadu_ps(x + (t + j) * k + c);
-      for (int i = 0; i < RB; ++i) acc[i][j] = _mm256_fmadd_ps(wv[i], xv, acc[i][j]);
+      MIXQ_UNROLL for (int i = 0; i < RB; ++i) acc[i][j] = _mm256_fmadd_ps(wv[i], xv, acc[i][j]);
     }
   }
-  for (int i = 0; i < RB; ++i)
-    for (int j = 0; j < TB; ++j) {
+  MIXQ_UNROLL for (int i = 0; i < RB; ++i)
+    MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
       float s = Hsum(acc[i][j]);
       const float* xt = x + (t + j) * k;
       for (int64_t c = kv; c < k; ++c) s += Row::Scalar(rows[i], c) * xt[c];

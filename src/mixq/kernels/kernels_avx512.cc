@@ -4,6 +4,9 @@
 
 #include "mixq/kernels/kernel_table.h"
 
+// Register-blocked loops must be fully unrolled or the accumulators spill to the stack.
+#define MIXQ_UNROLL _Pragma("GCC unroll 16")
+
 namespace mixq::kernels {
 namespace {
 
@@ -32,21 +35,24 @@ template <typename Row, int RB, int TB>
 inline void Tile(const WeightMatrix& w, const float* x, float* y, int64_t r, int64_t t) {
   const int64_t k = w.cols;
   const uint8_t* rows[RB];
-  for (int i = 0; i < RB; ++i) rows[i] = static_cast<const uint8_t*>(w.data) + static_cast<size_t>(r + i) * w.row_bytes;
+  MIXQ_UNROLL for (int i = 0; i < RB; ++i) rows[i] = static_cast<const uint8_t*>(w.data) + static_cast<size_t>(r + i) * w.row_bytes;
   __m512 acc[RB][TB];
-  for (int i = 0; i < RB; ++i)
-    for (int j = 0; j < TB; ++j) acc[i][j] = _mm512_setzero_ps();
-  for (int64_t c = 0; c < k; c += 16) {
-    const __mmask16 m = TailMask(k - c);
+  MIXQ_UNROLL for (int i = 0; i < RB; ++i)
+    MIXQ_UNROLL for (int j = 0; j < TB; ++j) acc[i][j] = _mm512_setzero_ps();
+  // Full vectors, then one masked step for the tail (same lanes, same order as a masked loop).
+  auto step = [&](int64_t c, __mmask16 m) __attribute__((always_inline)) {
     __m512 wv[RB];
-    for (int i = 0; i < RB; ++i) wv[i] = Row::Load(rows[i], c, m);
-    for (int j = 0; j < TB; ++j) {
+    MIXQ_UNROLL for (int i = 0; i < RB; ++i) wv[i] = Row::Load(rows[i], c, m);
+    MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
       const __m512 xv = _mm512_maskz_loadu_ps(m, x + (t + j) * k + c);
-      for (int i = 0; i < RB; ++i) acc[i][j] = _mm512_fmadd_ps(wv[i], xv, acc[i][j]);
+      MIXQ_UNROLL for (int i = 0; i < RB; ++i) acc[i][j] = _mm512_fmadd_ps(wv[i], xv, acc[i][j]);
     }
-  }
-  for (int i = 0; i < RB; ++i)
-    for (int j = 0; j < TB; ++j) y[(t + j) * w.rows + r + i] = _mm512_reduce_add_ps(acc[i][j]);
+  };
+  int64_t c = 0;
+  for (; c + 16 <= k; c += 16) step(c, static_cast<__mmask16>(0xffff));
+  if (c < k) step(c, TailMask(k - c));
+  MIXQ_UNROLL for (int i = 0; i < RB; ++i)
+    MIXQ_UNROLL for (int j = 0; j < TB; ++j) y[(t + j) * w.rows + r + i] = _mm512_reduce_add_ps(acc[i][j]);
 }
 
 template <typename Row, int RB, int TB>
