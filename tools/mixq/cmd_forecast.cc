@@ -124,7 +124,7 @@ int RunForecast(const ForecastOptions& o) {
   const ForecastInputs in{o.model, model->weights_desc, &model->spec, &*device, o.workload};
   std::fputs((o.json ? ForecastJson(in, *result) : ForecastText(in, *result)).c_str(), stdout);
   if (!o.svg.empty()) {
-    const std::string title = fmt::format("{} ({}) on {}", o.model, model->weights_desc, device->name);
+    const std::string title = fmt::format("{} ({})\non {}", o.model, model->weights_desc, device->name);
     Status s = WriteFile(o.svg, RooflineSvg(*device, *result, title));
     if (!s.ok()) return ReportError(s);
   }

@@ -11,7 +11,7 @@ namespace mixq::forecast {
 namespace {
 
 constexpr double kWidth = 960, kHeight = 600;
-constexpr double kLeft = 90, kRight = 250, kTop = 50, kBottom = 60;  // plot margins, px
+constexpr double kLeft = 90, kRight = 250, kTop = 60, kBottom = 60;  // plot margins, px
 
 std::string Escape(const std::string& s) {
   std::string out;
@@ -126,9 +126,17 @@ std::string RooflineSvg(const Device& device, const ForecastResult& result, cons
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
       "font-family=\"sans-serif\" font-size=\"12\">\n"
-      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      "<text x=\"{2}\" y=\"28\" font-size=\"16\">{3}</text>\n",
-      kWidth, kHeight, kLeft, Escape(title));
+      "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
+      kWidth, kHeight);
+  // The title, one <text> per line ('\n' separates lines).
+  double title_y = 20;
+  for (size_t start = 0; start <= title.size();) {
+    const size_t nl = std::min(title.find('\n', start), title.size());
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"14\">{}</text>\n", kLeft, title_y,
+                       Escape(title.substr(start, nl - start)));
+    title_y += 17;
+    start = nl + 1;
+  }
   DrawAxes(a, &svg);
   static const char* kColors[] = {"#2ca02c", "#9467bd", "#8c564b", "#d62728", "#17becf"};
   double legend_y = kTop + 10;
@@ -164,9 +172,8 @@ std::string RooflineSvg(const Device& device, const ForecastResult& result, cons
                                                    "fill=\"#ff7f0e\"/>\n", legend_x + 4.5, legend_y - 4.5));
   legend(fmt::format("memory: {:.4g} GB/s", device.memory_bandwidth / 1e9), "");
   if (!skipped.empty()) {
-    std::string list;
-    for (const std::string& s : skipped) list += (list.empty() ? "" : ", ") + s;
-    legend("not shown (no FLOPs): " + list, "");
+    legend("not shown (no FLOPs):", "");
+    for (const std::string& s : skipped) legend("  " + s, "");
   }
   svg += "</svg>\n";
   return svg;
