@@ -41,7 +41,7 @@ TEST(TensorSet, FindAndReplace) {
 TEST(ParallelFor, CoversEveryItemOnceForAnyThreadCount) {
   for (int threads : {1, 2, 3, 8}) {
     Context ctx;
-    ctx.n_threads = threads;
+    ctx.SetThreads(threads);
     std::vector<int> hits(1001, 0);
     ParallelFor(ctx, 1001, 16, [&](int64_t b, int64_t e) {
       EXPECT_EQ(b % 16, 0);

@@ -93,7 +93,7 @@ TEST_P(MatMulTest, OutputIndependentOfBatchAndThreads) {
   Context one;
   one.isa = isa;
   Context many = one;
-  many.n_threads = 3;
+  many.SetThreads(3);
   std::vector<float> batch(static_cast<size_t>(n * rows)), threaded(batch.size());
   MatMul(one, w.matrix, x.data(), n, batch.data());
   MatMul(many, w.matrix, x.data(), n, threaded.data());

@@ -61,8 +61,8 @@ TEST_P(ForwardConsistency, MultiThreadedEqualsSingleThreaded) {
   if (!model) GTEST_SKIP() << "missing ../shared/" << GetParam();
   const auto ids = SomeTokens(model->config().vocab_size, 24);
   Context one = Context::Default(), many = Context::Default();
-  one.n_threads = 1;
-  many.n_threads = 4;
+  one.SetThreads(1);
+  many.SetThreads(4);
   EXPECT_EQ(AllLogits(model, one, ids, 24), AllLogits(model, many, ids, 24));
 }
 

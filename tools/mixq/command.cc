@@ -17,7 +17,7 @@ void AddComputeOptions(CLI::App* sub, ComputeOptions* options) {
 Result<Context> MakeContext(const ComputeOptions& options) {
   Context ctx = Context::Default();
   if (options.threads < 0) return Err("--threads must be >= 0, got {}", options.threads);
-  if (options.threads > 0) ctx.n_threads = options.threads;
+  if (options.threads > 0) ctx.SetThreads(options.threads);
   if (options.isa != "auto") {
     Isa isa;
     if (!ParseIsa(options.isa, &isa)) return Err("--isa: unknown instruction set '{}' (ref, avx2, avx512)", options.isa);

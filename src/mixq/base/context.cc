@@ -65,11 +65,16 @@ Isa BestIsa() {
   return Isa::kRef;
 }
 
+void Context::SetThreads(int threads) {
+  n_threads = threads < 1 ? 1 : threads;
+  pool = n_threads > 1 ? std::make_shared<ThreadPool>(n_threads) : nullptr;
+}
+
 Context Context::Default() {
   Context ctx;
   ctx.isa = BestIsa();
   const unsigned hw = std::thread::hardware_concurrency();
-  ctx.n_threads = hw == 0 ? 1 : static_cast<int>(hw);
+  ctx.SetThreads(hw == 0 ? 1 : static_cast<int>(hw));
   return ctx;
 }
 

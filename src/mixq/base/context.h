@@ -2,7 +2,10 @@
 // (no global mutable state), so tests can force each ISA and single-threaded runs stay exact.
 #pragma once
 
+#include <memory>
 #include <string>
+
+#include "mixq/base/thread_pool.h"
 
 namespace mixq {
 
@@ -28,7 +31,11 @@ bool IsaSupported(Isa isa);
 struct Context {
   int n_threads = 1;
   Isa isa = Isa::kRef;
+  // The workers for n_threads > 1 (shared by copies of this context); set by SetThreads.
+  std::shared_ptr<ThreadPool> pool;
 
+  // Sets the thread count and starts a pool of that size (none for 1).
+  void SetThreads(int threads);
   // The best ISA this CPU has and every hardware thread.
   static Context Default();
 };

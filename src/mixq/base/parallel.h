@@ -1,6 +1,6 @@
-// Parallel loops over independent work items (OpenMP underneath). Work is split into
-// contiguous static ranges, so each item is always computed by one thread in a fixed order:
-// results do not depend on the thread count.
+// Parallel loops over independent work items on the context's ThreadPool. Work is split into
+// contiguous ranges claimed dynamically; each item is computed by one thread in a fixed order,
+// so results do not depend on the thread count or on which thread ran what.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +11,8 @@
 namespace mixq {
 
 // Calls fn(begin, end) on disjoint ranges covering [0, n), each range a multiple of `grain`
-// items except the last. Runs inline when ctx.n_threads == 1 or n is small.
+// items except the last. Runs inline when ctx.n_threads == 1 or n is one grain. A context
+// with n_threads > 1 must have its pool (Context::SetThreads).
 void ParallelFor(const Context& ctx, int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
 }  // namespace mixq

@@ -66,7 +66,7 @@ void MatMul(const Context& ctx, const WeightMatrix& w, const float* x, int64_t n
   // matrices stay on one thread (a parallel region costs more than it saves).
   const int64_t work = w.rows * w.cols * n;
   Context local = ctx;
-  if (work < (1 << 15)) local.n_threads = 1;
+  if (work < (1 << 15)) local.n_threads = 1;  // too small to be worth a parallel region
   ParallelFor(local, w.rows, 16, [&](int64_t r0, int64_t r1) { MatMulRows(ctx.isa, w, x, n, y, r0, r1); });
 }
 
