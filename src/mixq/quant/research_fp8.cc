@@ -1,6 +1,7 @@
 #include "mixq/quant/research_fp8.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -12,13 +13,33 @@
 
 namespace mixq::research {
 
-float E4M3ToFloat(uint8_t code) {
-  const float sign = (code & 0x80u) ? -1.0f : 1.0f;
-  const int e = (code >> 3) & 0xf, m = code & 0x7;
-  if (e == 0xf && m == 0x7) return std::numeric_limits<float>::quiet_NaN();
-  if (e == 0) return sign * std::ldexp(static_cast<float>(m), -9);  // m/8 * 2^-6
-  return sign * std::ldexp(static_cast<float>(8 + m), e - 10);      // (1 + m/8) * 2^(e-7)
+namespace {
+
+// The value of every code, computed at compile time from the definition (decoding is a lookup,
+// which the dequantizers in the matmul path need to be).
+constexpr std::array<float, 256> MakeE4M3Values() {
+  std::array<float, 256> values{};
+  for (int code = 0; code < 256; ++code) {
+    const int e = (code >> 3) & 0xf, m = code & 0x7;
+    float v;
+    if (e == 0xf && m == 0x7) {
+      v = std::numeric_limits<float>::quiet_NaN();
+    } else if (e == 0) {
+      v = static_cast<float>(m) / 512.0f;  // m/8 * 2^-6
+    } else {
+      v = static_cast<float>(8 + m);       // (1 + m/8) * 2^(e-7) = (8 + m) * 2^(e-10)
+      for (int k = e - 10; k > 0; --k) v *= 2.0f;
+      for (int k = e - 10; k < 0; ++k) v *= 0.5f;
+    }
+    values[code] = (code & 0x80) ? -v : v;
+  }
+  return values;
 }
+constexpr std::array<float, 256> kE4M3Values = MakeE4M3Values();
+
+}  // namespace
+
+float E4M3ToFloat(uint8_t code) { return kE4M3Values[code]; }
 
 uint8_t FloatToE4M3(float x) {
   if (std::isnan(x)) return kE4M3NaN;
@@ -26,7 +47,7 @@ uint8_t FloatToE4M3(float x) {
   const float a = std::fabs(x);
   if (a >= kE4M3Max) return sign | 0x7eu;
   if (a < 0x1p-6f) {  // subnormal range: multiples of 2^-9 (8 rounds up into the first normal)
-    return sign | static_cast<uint8_t>(std::nearbyint(a * 512.0f));
+    return sign | static_cast<uint8_t>(RoundHalfEven(a * 512.0f));
   }
   // Normal: round the float's 23-bit mantissa to 3 bits, ties to even; a carry out of the
   // mantissa increments the exponent, which is exactly the next E4M3 code.

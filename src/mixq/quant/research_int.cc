@@ -36,8 +36,10 @@ void AssignCodes(const IntGroupFormat& f, const float* x, int n, float d, float 
     std::fill(u, u + n, static_cast<uint8_t>(f.asym ? 0 : f.zero_code()));
     return;
   }
-  const float hi = static_cast<float>(f.max_code());
-  for (int i = 0; i < n; ++i) u[i] = static_cast<uint8_t>(std::clamp(std::nearbyint((x[i] - m) / d), 0.0f, hi));
+  // Clamping before rounding gives the same codes (the bounds are integers) and keeps the
+  // argument small enough for RoundHalfEven.
+  const float hi = static_cast<float>(f.max_code()), inv = 1.0f / d;
+  for (int i = 0; i < n; ++i) u[i] = static_cast<uint8_t>(RoundHalfEven(std::clamp((x[i] - m) * inv, 0.0f, hi)));
 }
 
 // Codes for stored parameters p, then the weighted error those codes and p give.

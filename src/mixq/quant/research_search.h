@@ -17,6 +17,11 @@ namespace mixq::research {
 // the plain error low.)
 const float* GroupWeights(const float* importance, int64_t offset, int64_t n, float* scratch);
 
+// Round to nearest, ties to even, for |t| < 2^22: adding and removing 1.5 * 2^23 leaves the
+// rounded value (the FPU's default mode). Much faster than std::nearbyint, which is a libm call
+// on baseline x86-64; callers clamp t to their code range first.
+inline float RoundHalfEven(float t) { return (t + 12582912.0f) - 12582912.0f; }
+
 // sum_i w_i * (a_i - b_i)^2 in double precision; w == nullptr means unit weights.
 double WeightedSquaredError(const float* a, const float* b, const float* w, int64_t n);
 
