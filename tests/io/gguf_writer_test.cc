@@ -6,8 +6,11 @@
 
 #include <cstring>
 #include <filesystem>
+#include <map>
 
 #include "mixq/io/gguf.h"
+#include "mixq/io/gguf_export.h"
+#include "mixq/io/gguf_model.h"
 #include "mixq/io/gguf_writer.h"
 #include "support/test_support.h"
 
@@ -280,6 +283,141 @@ TEST(GgufWriter, MissingDirectoryNamesTheFile) {
   Status s = WriteGguf(path, {}, {});
   ExpectRefused(path, s, "missing directory");
   EXPECT_THAT(s.message(), HasSubstr("cannot create"));
+}
+
+// ---- export: model config -> GGUF metadata, and the Q/K row permutation
+
+TEST(GgufExport, RotateHalfPairsLandOnAdjacentRows) {
+  // head_dim 8: rotate-half pairs (0,4) (1,5) (2,6) (3,7) become rows (0,1) (2,3) (4,5) (6,7).
+  std::vector<int64_t> rows;
+  for (int64_t r = 0; r < 16; ++r) rows.push_back(RotateHalfSourceRow(r, 8));
+  EXPECT_THAT(rows, ::testing::ElementsAre(0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15));
+  // A permutation of each head's rows, for any even head_dim.
+  for (int64_t hd : {2, 4, 32, 128}) {
+    std::vector<int> seen(static_cast<size_t>(3 * hd), 0);
+    for (int64_t r = 0; r < 3 * hd; ++r) {
+      const int64_t src = RotateHalfSourceRow(r, hd);
+      EXPECT_EQ(src / hd, r / hd) << "rows stay in their head";
+      ++seen[static_cast<size_t>(src)];
+      if (r % 2 == 1) {
+        EXPECT_EQ(src, RotateHalfSourceRow(r - 1, hd) + hd / 2) << "pair (i, i + hd/2)";
+      }
+    }
+    for (int n : seen) EXPECT_EQ(n, 1);
+  }
+}
+
+ModelConfig ExportConfig(Architecture arch) {
+  ModelConfig c;
+  c.arch = arch;
+  c.dim = 64;
+  c.hidden_dim = 160;
+  c.n_layers = 3;
+  c.n_heads = 4;
+  c.n_kv_heads = 2;
+  c.head_dim = 16;
+  c.vocab_size = 100;
+  c.max_seq_len = 256;
+  c.norm_eps = 1e-6f;
+  c.rope_theta = 500000.0f;
+  c.rope_layout = RopeLayout::kHalf;
+  c.tied_embeddings = true;
+  c.qkv_bias = arch == Architecture::kQwen2;
+  c.qk_norm = arch == Architecture::kQwen3;
+  return c;
+}
+
+// Writes the metadata (no tensors, so the output head reads as tied) and reads the config back.
+Result<ModelConfig> ThroughGguf(const ModelConfig& c, const std::string& name) {
+  auto kv = GgufModelMetadata(c, "test-model", "test");
+  if (!kv.ok()) return kv.status();
+  const std::string path = FreshPath(name);
+  MIXQ_RETURN_IF_ERROR(WriteGguf(path, *kv, {}));
+  MIXQ_ASSIGN_OR_RETURN(auto f, GgufFile::Open(path));
+  return GgufModelConfig(*f);
+}
+
+TEST(GgufExport, MetadataReadsBackAsTheSameConfig) {
+  for (Architecture arch : {Architecture::kLlama, Architecture::kMistral, Architecture::kQwen2, Architecture::kQwen3}) {
+    ModelConfig c = ExportConfig(arch);
+    if (arch == Architecture::kQwen3) c.head_dim = 32;  // != dim / heads: key_length is written
+    auto back = ThroughGguf(c, std::string("meta-") + ArchitectureName(arch) + ".gguf");
+    ASSERT_TRUE(back.ok()) << back.message();
+    const bool llama = arch == Architecture::kLlama || arch == Architecture::kMistral;
+    EXPECT_EQ(back->arch, llama ? Architecture::kLlama : arch);
+    EXPECT_EQ(back->rope_layout, llama ? RopeLayout::kInterleaved : RopeLayout::kHalf);  // after the Q/K permutation
+    EXPECT_EQ(back->dim, c.dim);
+    EXPECT_EQ(back->hidden_dim, c.hidden_dim);
+    EXPECT_EQ(back->n_layers, c.n_layers);
+    EXPECT_EQ(back->n_heads, c.n_heads);
+    EXPECT_EQ(back->n_kv_heads, c.n_kv_heads);
+    EXPECT_EQ(back->head_dim, c.head_dim);
+    EXPECT_EQ(back->vocab_size, c.vocab_size);
+    EXPECT_EQ(back->max_seq_len, c.max_seq_len);
+    EXPECT_EQ(back->norm_eps, c.norm_eps);
+    EXPECT_EQ(back->rope_theta, c.rope_theta);
+    EXPECT_EQ(back->qkv_bias, c.qkv_bias);
+    EXPECT_EQ(back->qk_norm, c.qk_norm);
+  }
+}
+
+TEST(GgufExport, WritesLlamaCppKeys) {
+  ModelConfig c = ExportConfig(Architecture::kLlama);
+  auto kv = GgufModelMetadata(c, "m", "test");
+  ASSERT_TRUE(kv.ok()) << kv.message();
+  std::map<std::string, GgufValue> by_key;
+  for (const GgufKeyValue& item : *kv) by_key[item.key] = item.value;
+  EXPECT_EQ(std::get<std::string>(by_key["general.architecture"].value), "llama");
+  EXPECT_EQ(std::get<std::string>(by_key["general.name"].value), "m");
+  EXPECT_EQ(std::get<uint64_t>(by_key["llama.rope.dimension_count"].value), 16u);
+  EXPECT_EQ(by_key["llama.attention.layer_norm_rms_epsilon"].type, GgufType::kF32);
+  EXPECT_EQ(by_key["llama.context_length"].type, GgufType::kU32);
+  EXPECT_FALSE(by_key.count("llama.attention.key_length")) << "head_dim == dim / heads";
+  EXPECT_TRUE(GgufExportArch(c, "t")->permute_qk);
+  c.rope_layout = RopeLayout::kInterleaved;  // llama2.c: already llama.cpp's layout
+  EXPECT_FALSE(GgufExportArch(c, "t")->permute_qk);
+  EXPECT_FALSE(GgufExportArch(ExportConfig(Architecture::kQwen2), "t")->permute_qk);
+}
+
+TEST(GgufExport, RefusesWhatGgufCannotSay) {
+  ModelConfig scaled = ExportConfig(Architecture::kLlama);
+  scaled.rope_scaling.enabled = true;
+  auto a = GgufExportArch(scaled, "/m/llama3");
+  ASSERT_FALSE(a.ok());
+  EXPECT_THAT(a.message(), HasSubstr("/m/llama3"));
+  EXPECT_THAT(a.message(), HasSubstr("rope"));
+  ModelConfig qwen = ExportConfig(Architecture::kQwen2);
+  qwen.rope_layout = RopeLayout::kInterleaved;
+  EXPECT_FALSE(GgufExportArch(qwen, "q").ok());
+  ModelConfig bad = ExportConfig(Architecture::kLlama);
+  bad.n_heads = 3;  // does not divide into the kv heads
+  EXPECT_FALSE(GgufModelMetadata(bad, "m", "bad").ok());
+}
+
+TEST(GgufExport, FileTypesAreLlamaCppsGuesses) {
+  EXPECT_EQ(LlamaFileType(DType::kF32), 0u);
+  EXPECT_EQ(LlamaFileType(DType::kF16), 1u);
+  EXPECT_EQ(LlamaFileType(DType::kQ4_0), 2u);
+  EXPECT_EQ(LlamaFileType(DType::kQ8_0), 7u);
+  EXPECT_EQ(LlamaFileType(DType::kQ4_K), 15u);  // LLAMA_FTYPE_MOSTLY_Q4_K_M
+  EXPECT_EQ(LlamaFileType(DType::kQ6_K), 18u);
+  EXPECT_EQ(LlamaFileType(DType::kBF16), 32u);
+  EXPECT_EQ(LlamaFileType(DType::kQ8_K), std::nullopt);
+}
+
+TEST(GgufExport, CarriedMetadataDropsWhatTheWriterDecides) {
+  const std::string path = FreshPath("carried.gguf");
+  ASSERT_TRUE(WriteGguf(path,
+                        {{"general.architecture", GgufString("llama")}, {"general.alignment", GgufU32(64)},
+                         {"general.file_type", GgufU32(1)}, {"general.quantization_version", GgufU32(2)},
+                         {"tokenizer.ggml.model", GgufString("llama")}},
+                        {})
+                  .ok());
+  auto f = OpenOrDie(path);
+  ASSERT_TRUE(f);
+  std::vector<std::string> keys;
+  for (const GgufKeyValue& kv : GgufCarriedMetadata(*f)) keys.push_back(kv.key);
+  EXPECT_THAT(keys, ::testing::ElementsAre("general.architecture", "tokenizer.ggml.model"));
 }
 
 }  // namespace

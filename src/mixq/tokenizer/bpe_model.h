@@ -4,6 +4,7 @@
 // the lowest rank, leftmost first, until no listed pair remains.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -38,6 +39,18 @@ class BpeModel {
 
   int32_t Lookup(std::string_view piece) const;  // -1 when absent
   const auto& vocab() const { return vocab_; }
+  // The merges as (left id, right id) in rank order, e.g. to export them (tokenizer/vocab_export.h).
+  std::vector<std::pair<int32_t, int32_t>> MergesByRank() const {
+    std::vector<std::pair<int32_t, uint64_t>> ranked;
+    ranked.reserve(merges_.size());
+    for (const auto& [key, merge] : merges_) ranked.emplace_back(merge.rank, key);
+    std::sort(ranked.begin(), ranked.end());
+    std::vector<std::pair<int32_t, int32_t>> out;
+    out.reserve(ranked.size());
+    for (const auto& [rank, key] : ranked)
+      out.emplace_back(static_cast<int32_t>(key >> 32), static_cast<int32_t>(key & 0xffffffffu));
+    return out;
+  }
 
  private:
   struct Merge {

@@ -45,6 +45,8 @@ class ByteLevelBpeTokenizer : public Tokenizer {
 
   // The id of a vocabulary piece or added token (exact string), -1 when absent.
   int32_t TokenId(const std::string& piece) const;
+  // What the tokenizer was built from, e.g. to export it (tokenizer/vocab_export.h).
+  const ByteLevelBpeConfig& config() const { return config_; }
 
  private:
   ByteLevelBpeConfig config_;

@@ -32,6 +32,10 @@ class SentencePieceTokenizer : public Tokenizer {
   bool add_bos() const override { return true; }
   // Whether encoding prepends U+2581 to the text (normalizer_spec.add_dummy_prefix).
   bool adds_dummy_prefix() const { return dummy_prefix_; }
+  // The pieces and scores (processor().IdToPiece / GetScore) and piece types, e.g. to export
+  // the vocabulary (tokenizer/vocab_export.h).
+  const sentencepiece::SentencePieceProcessor& processor() const { return *processor_; }
+  tok::SpmPieceType piece_type(int32_t id) const { return types_[id]; }
 
  private:
   SentencePieceTokenizer();
