@@ -21,7 +21,7 @@ double ScaleMinSubError(const float* x, const float* w, int n, int qmax, float d
   double err = 0;
   for (int i = 0; i < n; ++i) {
     const float t = scale != 0 ? (x[i] + min) / scale : 0.0f;
-    const int qi = static_cast<int>(std::nearbyint(std::clamp(t, 0.0f, static_cast<float>(qmax))));
+    const int qi = Grid::RoundHalfEven(std::clamp(t, 0.0f, static_cast<float>(qmax)));
     if (q != nullptr) q[i] = static_cast<uint8_t>(qi);
     const double e = x[i] - (scale * static_cast<float>(qi) - min);
     err += Weight(w, i) * e * e;
@@ -35,7 +35,7 @@ double ScaleSubError(const float* x, const float* w, int n, int q_lo, int q_hi, 
   double err = 0;
   for (int i = 0; i < n; ++i) {
     const float t = scale != 0 ? x[i] / scale : 0.0f;
-    const int qi = static_cast<int>(std::nearbyint(std::clamp(t, static_cast<float>(q_lo), static_cast<float>(q_hi))));
+    const int qi = Grid::RoundHalfEven(std::clamp(t, static_cast<float>(q_lo), static_cast<float>(q_hi)));
     if (q != nullptr) q[i] = static_cast<int8_t>(qi);
     const double e = x[i] - scale * static_cast<float>(qi);
     err += Weight(w, i) * e * e;

@@ -81,7 +81,7 @@ void QuantizeOffset32(int qmax, const float* x, const float* w, uint16_t* d_bits
   const float d = F16ToFloat(*d_bits), m = F16ToFloat(*m_bits);
   for (int e = 0; e < kQK; ++e) {
     const float t = d > 0 ? (x[e] - m) / d : 0.0f;
-    q[e] = static_cast<uint8_t>(std::nearbyint(std::clamp(t, 0.0f, static_cast<float>(qmax))));
+    q[e] = static_cast<uint8_t>(Grid::RoundHalfEven(std::clamp(t, 0.0f, static_cast<float>(qmax))));
   }
 }
 

@@ -30,15 +30,24 @@ constexpr float kTiny = 1e-30f;
 
 inline float Weight(const float* w, int i) { return w != nullptr ? w[i] : 1.0f; }
 
-// Error of x ~ d * level(q) with q the nearest level to x / d (written to q).
-double EvalSymmetric(const Grid& grid, const float* x, const float* w, int n, float d, uint8_t* q) {
-  double err = 0;
+// Error of x ~ d * level(q) with q the nearest level to x / d (written to q); also the sums
+// of the least-squares scale for that rounding, d* = sum w x L / sum w L^2. (The search
+// multiplies by 1 / d; the final rounding, RoundToGrid, divides.)
+struct SymmetricEval {
+  double err = 0, sxl = 0, sll = 0;
+};
+SymmetricEval EvalSymmetric(const Grid& grid, const float* x, const float* w, int n, float d, uint8_t* q) {
+  SymmetricEval r;
+  const float inv = 1.0f / d;
   for (int i = 0; i < n; ++i) {
-    q[i] = static_cast<uint8_t>(grid.Nearest(x[i] / d));
-    const double e = x[i] - d * grid.Level(q[i]);
-    err += Weight(w, i) * e * e;
+    q[i] = static_cast<uint8_t>(grid.Nearest(x[i] * inv));
+    const float level = grid.Level(q[i]);
+    const double e = x[i] - d * level, wi = Weight(w, i);
+    r.err += wi * e * e;
+    r.sxl += wi * x[i] * level;
+    r.sll += wi * static_cast<double>(level) * level;
   }
-  return err;
+  return r;
 }
 
 // The step between the two outermost levels at the low / high end of the grid.
@@ -64,9 +73,10 @@ int LevelsOnSide(const Grid& g, float end) {
 
 double EvalScaleMin(int qmax, const float* x, const float* w, int n, float s, float b, uint8_t* q) {
   double err = 0;
+  const float inv = 1.0f / s;
   for (int i = 0; i < n; ++i) {
-    const float t = std::clamp((x[i] - b) / s, 0.0f, static_cast<float>(qmax));
-    q[i] = static_cast<uint8_t>(std::nearbyint(t));
+    const float t = std::clamp((x[i] - b) * inv, 0.0f, static_cast<float>(qmax));
+    q[i] = static_cast<uint8_t>(Grid::RoundHalfEven(t));
     const double e = x[i] - (s * q[i] + b);
     err += Weight(w, i) * e * e;
   }
@@ -99,21 +109,6 @@ bool FitScaleMin(const float* x, const float* w, const uint8_t* q, int n, bool m
 }
 
 }  // namespace
-
-int Grid::Nearest(float t) const {
-  if (codebook == nullptr) {
-    const float r = std::nearbyint(std::clamp(t, static_cast<float>(lo), static_cast<float>(hi)));
-    return static_cast<int>(r) - lo;
-  }
-  if (!(t > codebook[0])) return 0;  // also NaN
-  if (t >= codebook[codebook_size - 1]) return codebook_size - 1;
-  int a = 0, b = codebook_size - 1;  // invariant: codebook[a] < t < codebook[b] or t == codebook[a]
-  while (b - a > 1) {
-    const int mid = (a + b) / 2;
-    (codebook[mid] <= t ? a : b) = mid;
-  }
-  return t - codebook[a] <= codebook[b] - t ? a : b;
-}
 
 float SearchScale(const Grid& grid, const float* x, const float* w, int n, uint8_t* q) {
   int imax = 0;
@@ -148,23 +143,17 @@ float SearchScale(const Grid& grid, const float* x, const float* w, int n, uint8
   }
   for (int t = 0; t < n_targets; ++t) {
     const float d = x[imax] / targets[t];
-    double err = EvalSymmetric(grid, x, w, n, d, trial);
-    if (err < best_err) {
-      best_err = err;
+    const SymmetricEval candidate = EvalSymmetric(grid, x, w, n, d, trial);
+    if (candidate.err < best_err) {
+      best_err = candidate.err;
       best_d = d;
       std::copy(trial, trial + n, q);
     }
-    // Least-squares scale for this rounding: d = sum w x L / sum w L^2.
-    double sxl = 0, sll = 0;
-    for (int i = 0; i < n; ++i) {
-      const double level = grid.Level(trial[i]);
-      sxl += Weight(w, i) * x[i] * level;
-      sll += Weight(w, i) * level * level;
-    }
-    if (!(sll > 0)) continue;
-    const float refined = static_cast<float>(sxl / sll);
-    if (refined == 0 || !std::isfinite(refined) || !SymmetricClipOk(grid, refined, xmin, xmax)) continue;
-    err = EvalSymmetric(grid, x, w, n, refined, trial);
+    if (!(candidate.sll > 0)) continue;
+    const float refined = static_cast<float>(candidate.sxl / candidate.sll);
+    if (refined == d || refined == 0 || !std::isfinite(refined) || !SymmetricClipOk(grid, refined, xmin, xmax))
+      continue;
+    const double err = EvalSymmetric(grid, x, w, n, refined, trial).err;
     if (err < best_err) {
       best_err = err;
       best_d = refined;

@@ -8,7 +8,9 @@
 // 256 elements; w == nullptr means unit weights.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 namespace mixq::ggml {
 
@@ -26,8 +28,23 @@ struct Grid {
   // The grid value of index q (0 .. size() - 1).
   float Level(int q) const { return codebook ? codebook[q] : static_cast<float>(lo + q); }
   // The index of the level nearest to t (ties to the lower level for codebooks, to even
-  // for integers as nearbyint does), clamped to the grid.
-  int Nearest(float t) const;
+  // for integers), clamped to the grid. Inline: the searches call it per element per candidate.
+  int Nearest(float t) const {
+    if (codebook == nullptr) return RoundHalfEven(std::clamp(t, static_cast<float>(lo), static_cast<float>(hi))) - lo;
+    int index = 0;  // the number of midpoints between neighbouring levels below t
+    for (int k = 0; k + 1 < codebook_size; ++k) index += t > 0.5f * static_cast<float>(codebook[k] + codebook[k + 1]);
+    return index;
+  }
+
+  // Nearest integer to t, ties to even (as nearbyint in the default rounding mode), for
+  // |t| < 2^22: adding 1.5 * 2^23 leaves the rounded integer in the low mantissa bits. Written
+  // out because nearbyint is a library call on baseline x86-64.
+  static int RoundHalfEven(float t) {
+    const float shifted = t + 12582912.0f;
+    int32_t bits;
+    std::memcpy(&bits, &shifted, sizeof(bits));
+    return (bits & 0x007fffff) - 0x00400000;
+  }
 };
 
 // Chooses d for x ~ d * grid.Level(q) and writes q{n} (grid indices). Returns 0 (and the index
