@@ -6,6 +6,7 @@
 #include "mixq/base/parallel.h"
 #include "mixq/base/status.h"
 #include "mixq/kernels/kernel_table.h"
+#include "mixq/kernels/quant_kernels.h"
 #include "mixq/quant/codec.h"
 
 namespace mixq {
@@ -55,8 +56,27 @@ void MatMulRowsViaCodec(Isa isa, const WeightMatrix& w, const float* x, int64_t 
 
 }  // namespace
 
+namespace {
+
+// The integer-dot kernel of the requested ISA, else the next one down (an AVX-512 CPU without
+// VNNI uses the AVX2 kernels), else the scalar specification.
+void QuantRows(Isa isa, const WeightMatrix& w, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1) {
+  if (isa == Isa::kAvx512 && kernels::QuantRowsAvx512(w, xq, y, r0, r1)) return;
+  if (isa != Isa::kRef && IsaSupported(Isa::kAvx2) && kernels::QuantRowsAvx2(w, xq, y, r0, r1)) return;
+  const bool ok = kernels::QuantRowsRef(w, xq, y, r0, r1);
+  MIXQ_CHECK(ok);
+}
+
+}  // namespace
+
 void MatMulRows(Isa isa, const WeightMatrix& w, const float* x, int64_t n, float* y, int64_t row_begin,
                 int64_t row_end) {
+  if (const std::optional<int32_t> offset = kernels::QuantKernelOffset(w.type)) {
+    QuantizedActivations xq;
+    QuantizeActivations(Context(), x, n, w.cols, *offset, &xq);
+    QuantRows(isa, w, xq, y, row_begin, row_end);
+    return;
+  }
   if (kernels::KernelsFor(isa).matmul_rows(w, x, n, y, row_begin, row_end)) return;
   MatMulRowsViaCodec(isa, w, x, n, y, row_begin, row_end);  // callers check MatMulSupports at load
 }
@@ -67,6 +87,12 @@ void MatMul(const Context& ctx, const WeightMatrix& w, const float* x, int64_t n
   const int64_t work = w.rows * w.cols * n;
   Context local = ctx;
   if (work < (1 << 15)) local.n_threads = 1;  // too small to be worth a parallel region
+  if (const std::optional<int32_t> offset = kernels::QuantKernelOffset(w.type)) {
+    QuantizedActivations xq;  // x{n, cols} as 8-bit codes, quantized once for all rows
+    QuantizeActivations(local, x, n, w.cols, *offset, &xq);
+    ParallelFor(local, w.rows, 16, [&](int64_t r0, int64_t r1) { QuantRows(ctx.isa, w, xq, y, r0, r1); });
+    return;
+  }
   ParallelFor(local, w.rows, 16, [&](int64_t r0, int64_t r1) { MatMulRows(ctx.isa, w, x, n, y, r0, r1); });
 }
 

@@ -1,0 +1,87 @@
+// Matrix products per weight type x ISA.
+//   BM_Gemv: decode (one token), weights larger than the last-level cache: reports weight GB/s.
+//   BM_Gemm: prefill (n tokens): reports GFLOP/s.
+// Run: build/bench/matmul_bench --benchmark_filter=Gemv  (results are ratios within one run)
+#include <benchmark/benchmark.h>
+
+#include <vector>
+
+#include "mixq/base/half.h"
+#include "mixq/base/rng.h"
+#include "mixq/kernels/matmul.h"
+#include "mixq/quant/codec.h"
+
+namespace mixq {
+namespace {
+
+struct Matrix {
+  std::vector<uint8_t> bytes;
+  WeightMatrix w;
+};
+
+Matrix MakeMatrix(DType type, int64_t rows, int64_t cols) {
+  Matrix m;
+  const size_t row_bytes = *DTypeBytes(type, cols);
+  m.bytes.resize(row_bytes * rows);
+  Rng rng(1);
+  std::vector<float> row(static_cast<size_t>(cols));
+  const QuantCodec* codec = FindQuantCodec(type);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (float& v : row) v = rng.Normal() * 0.02f;
+    uint8_t* dst = m.bytes.data() + r * row_bytes;
+    if (codec) {
+      codec->quantize_row(row.data(), dst, cols, nullptr);
+      continue;
+    }
+    for (int64_t c = 0; c < cols; ++c) {
+      if (type == DType::kF32) std::memcpy(dst + 4 * c, &row[c], 4);
+      const uint16_t h = type == DType::kF16 ? FloatToF16(row[c]) : FloatToBf16(row[c]);
+      if (type != DType::kF32) std::memcpy(dst + 2 * c, &h, 2);
+    }
+  }
+  m.w = {type, rows, cols, m.bytes.data(), row_bytes};
+  return m;
+}
+
+void Run(benchmark::State& state, DType type, Isa isa, int threads, int64_t rows, int64_t cols, int64_t n) {
+  if (!IsaSupported(isa)) {
+    state.SkipWithError("ISA not supported");
+    return;
+  }
+  if (!MatMulSupports(type) || !DTypeBytes(type, cols)) {
+    state.SkipWithError("type not supported");
+    return;
+  }
+  Matrix m = MakeMatrix(type, rows, cols);
+  std::vector<float> x(static_cast<size_t>(n * cols), 0.5f), y(static_cast<size_t>(n * rows));
+  Context ctx;
+  ctx.isa = isa;
+  ctx.SetThreads(threads);
+  for (auto _ : state) {
+    MatMul(ctx, m.w, x.data(), n, y.data());
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["GB/s"] = benchmark::Counter(static_cast<double>(m.bytes.size()), benchmark::Counter::kIsIterationInvariantRate,
+                                              benchmark::Counter::kIs1000);
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * rows * cols * n / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void RegisterAll() {
+  const std::vector<DType> types = {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0,
+                                    DType::kQ4_K, DType::kQ6_K, DType::kQ2_K, DType::kQ3_K, DType::kQ5_K};
+  for (DType type : types)
+    for (Isa isa : {Isa::kRef, Isa::kAvx2, Isa::kAvx512})
+      for (int threads : {1, 2}) {
+        const std::string suffix = std::string(DTypeName(type)) + "/" + IsaName(isa) + "/t" + std::to_string(threads);
+        // 8192 x 4096: 64 MiB in f16, beyond the last-level cache.
+        benchmark::RegisterBenchmark(("BM_Gemv/" + suffix).c_str(), Run, type, isa, threads, 8192, 4096, 1)
+            ->Unit(benchmark::kMicrosecond)->UseRealTime();
+        benchmark::RegisterBenchmark(("BM_Gemm/" + suffix).c_str(), Run, type, isa, threads, 1536, 576, 512)
+            ->Unit(benchmark::kMillisecond)->UseRealTime();
+      }
+}
+
+const int registered = (RegisterAll(), 0);
+
+}  // namespace
+}  // namespace mixq

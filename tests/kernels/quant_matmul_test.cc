@@ -1,0 +1,128 @@
+// Quantized matmuls: every ISA's integer-dot kernel against the scalar specification, and the
+// specification against the exact product of the dequantized weights with the unquantized
+// activations (the error is then only the 8-bit activation rounding, bounded per block).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "mixq/base/rng.h"
+#include "mixq/kernels/matmul.h"
+#include "mixq/kernels/quant_kernels.h"
+#include "mixq/quant/codec.h"
+
+namespace mixq {
+namespace {
+
+struct QuantMatrix {
+  std::vector<uint8_t> bytes;
+  std::vector<float> dequantized;  // {rows, cols}
+  WeightMatrix w;
+};
+
+QuantMatrix Make(DType type, int64_t rows, int64_t cols, Rng& rng) {
+  QuantMatrix m;
+  const size_t row_bytes = *DTypeBytes(type, cols);
+  m.bytes.resize(row_bytes * rows);
+  m.dequantized.resize(static_cast<size_t>(rows * cols));
+  const QuantCodec* codec = FindQuantCodec(type);
+  std::vector<float> row(static_cast<size_t>(cols));
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c) row[c] = rng.Normal() * (c % 29 == 0 ? 8.0f : 1.0f);
+    codec->quantize_row(row.data(), m.bytes.data() + r * row_bytes, cols, nullptr);
+    codec->dequantize_row(m.bytes.data() + r * row_bytes, m.dequantized.data() + r * cols, cols);
+  }
+  m.w = {type, rows, cols, m.bytes.data(), row_bytes};
+  return m;
+}
+
+const std::vector<DType>& KernelTypes() {
+  static const std::vector<DType> types = [] {
+    std::vector<DType> t;
+    for (const QuantCodec* c : AllQuantCodecs())
+      if (kernels::QuantKernelOffset(c->type)) t.push_back(c->type);
+    return t;
+  }();
+  return types;
+}
+
+TEST(QuantMatMul, SomeTypesHaveIntegerKernels) { EXPECT_GE(KernelTypes().size(), 2u); }
+
+TEST(QuantMatMul, EveryIsaMatchesTheScalarSpecification) {
+  Rng rng(9);
+  for (DType type : KernelTypes()) {
+    const int64_t block = GetDTypeInfo(type).block_size;
+    for (int64_t rows : {1, 5, 16, 19}) {
+      for (int64_t cols : {block, 2 * block, 8 * block}) {
+        for (int64_t n : {1, 3, 8, 37}) {
+          QuantMatrix m = Make(type, rows, cols, rng);
+          std::vector<float> x(static_cast<size_t>(n * cols));
+          for (float& v : x) v = rng.Normal();
+          Context ref;
+          std::vector<float> expected(static_cast<size_t>(n * rows));
+          MatMul(ref, m.w, x.data(), n, expected.data());
+          for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+            if (!IsaSupported(isa)) continue;
+            Context ctx;
+            ctx.isa = isa;
+            std::vector<float> got(expected.size());
+            MatMul(ctx, m.w, x.data(), n, got.data());
+            // Same exact integer block dots; only the f32 sums of block terms are reordered.
+            for (size_t i = 0; i < got.size(); ++i) {
+              double mag = 0;
+              const int64_t t = static_cast<int64_t>(i) / rows, r = static_cast<int64_t>(i) % rows;
+              for (int64_t c = 0; c < cols; ++c) mag += std::fabs(m.dequantized[r * cols + c] * x[t * cols + c]);
+              ASSERT_NEAR(got[i], expected[i], 4.0 * cols / 32 * std::ldexp(1.0, -23) * (mag + 1e-6) + 1e-6)
+                  << DTypeName(type) << " " << IsaName(isa) << " rows=" << rows << " cols=" << cols << " n=" << n;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// The activation codes are within half a step (max|x_block| / 254) of x, so the error against
+// the exact product of dequantized weights with x is at most sum_c |w_c| * step_c / 2.
+TEST(QuantMatMul, SpecificationMatchesDequantizedProductWithinActivationRounding) {
+  Rng rng(4);
+  for (DType type : KernelTypes()) {
+    const int64_t rows = 7, cols = 4 * GetDTypeInfo(type).block_size, n = 3;
+    QuantMatrix m = Make(type, rows, cols, rng);
+    std::vector<float> x(static_cast<size_t>(n * cols));
+    for (float& v : x) v = rng.Normal();
+    Context ref;
+    std::vector<float> y(static_cast<size_t>(n * rows));
+    MatMul(ref, m.w, x.data(), n, y.data());
+    for (int64_t t = 0; t < n; ++t)
+      for (int64_t r = 0; r < rows; ++r) {
+        double exact = 0, bound = 0;
+        for (int64_t c = 0; c < cols; ++c) {
+          double amax = 0;
+          for (int64_t i = c / 32 * 32; i < c / 32 * 32 + 32; ++i) amax = std::max(amax, std::fabs(static_cast<double>(x[t * cols + i])));
+          exact += static_cast<double>(m.dequantized[r * cols + c]) * x[t * cols + c];
+          bound += std::fabs(m.dequantized[r * cols + c]) * (amax / 254.0 * 1.0001);
+        }
+        EXPECT_NEAR(y[t * rows + r], exact, bound + 1e-4 * std::fabs(exact) + 1e-5) << DTypeName(type);
+      }
+  }
+}
+
+TEST(QuantMatMul, ThreadCountDoesNotChangeResults) {
+  Rng rng(2);
+  for (DType type : KernelTypes()) {
+    QuantMatrix m = Make(type, 70, 256, rng);
+    std::vector<float> x(5 * 256);
+    for (float& v : x) v = rng.Normal();
+    Context one = Context::Default(), two = Context::Default();
+    one.SetThreads(1);
+    two.SetThreads(3);
+    std::vector<float> a(5 * 70), b(5 * 70);
+    MatMul(one, m.w, x.data(), 5, a.data());
+    MatMul(two, m.w, x.data(), 5, b.data());
+    EXPECT_EQ(a, b) << DTypeName(type);
+  }
+}
+
+}  // namespace
+}  // namespace mixq
