@@ -1,7 +1,7 @@
-// AVX-512 VNNI integer-dot kernels (256-bit vectors with EVEX: 32 registers). Per block and
-// (row, token) pair: one dpbusd of the unsigned weight codes with the int8 activation codes,
-// accumulating onto the activation's precomputed offset bias, so each of the 8 int32 lanes is
-// the exact dot of its 4 elements; then one convert and one FMA by the block's scale product.
+// AVX-512 VNNI integer-dot kernels, two 32-element blocks per 512-bit vector. Per block pair
+// and (row, token): one dpbusd of the unsigned weight codes with the int8 activation codes,
+// accumulating onto the activation's precomputed offset bias, so each int32 lane is the exact
+// dot of its 4 elements; then one convert and one FMA by the blocks' scale products.
 #include <immintrin.h>
 
 #include "mixq/base/context.h"
@@ -13,34 +13,45 @@
 namespace mixq::kernels {
 namespace {
 
-inline float Hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
+// Two consecutive blocks per 512-bit vector: codes of block b in bytes 0..31 and of block b+1
+// in bytes 32..63 (element order), so int32 lanes 0..7 belong to block b and 8..15 to b+1,
+// matching the activation codes and bias, which are contiguous across blocks.
+// Scales2 returns the f32 scales of the two blocks in the two low floats.
+inline __m128 TwoHalves(const uint8_t* p, size_t stride) {
+  const uint32_t pair = static_cast<uint32_t>(*reinterpret_cast<const uint16_t*>(p)) |
+                        static_cast<uint32_t>(*reinterpret_cast<const uint16_t*>(p + stride)) << 16;
+  return _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(pair)));
 }
 
-inline float HalfToFloat(uint16_t h) { return _cvtsh_ss(h); }
-
-// Unsigned codes (element order) and scale of one block.
 struct Q4_0W {
   static constexpr size_t kBytes = sizeof(BlockQ4_0);
-  static __m256i Codes(const uint8_t* p) {
-    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 2));
-    const __m128i mask = _mm_set1_epi8(0x0F);
-    const __m128i lo = _mm_and_si128(packed, mask);                     // elements 0..15
-    const __m128i hi = _mm_and_si128(_mm_srli_epi16(packed, 4), mask);  // elements 16..31
-    return _mm256_set_m128i(hi, lo);
+  static __m512i Codes2(const uint8_t* p, bool second) {
+    const __m128i b0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 2));
+    const __m128i b1 = second ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + kBytes + 2)) : _mm_setzero_si128();
+    const __m256i packed = _mm256_set_m128i(b1, b0);
+    const __m256i mask = _mm256_set1_epi8(0x0F);
+    const __m256i lo = _mm256_and_si256(packed, mask);                        // [b0 0..15 | b1 0..15]
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), mask);  // [b0 16..31 | b1 16..31]
+    const __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+    return _mm512_shuffle_i64x2(z, z, _MM_SHUFFLE(3, 1, 2, 0));  // [b0 lo, b0 hi, b1 lo, b1 hi]
   }
-  static float Scale(const uint8_t* p) { return HalfToFloat(*reinterpret_cast<const uint16_t*>(p)); }
+  static __m128 Scales2(const uint8_t* p) { return TwoHalves(p, kBytes); }
 };
 struct Q8_0W {
   static constexpr size_t kBytes = sizeof(BlockQ8_0);
-  static __m256i Codes(const uint8_t* p) {  // int8 + 128 as uint8
-    return _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 2)), _mm256_set1_epi8(-128));
+  static __m512i Codes2(const uint8_t* p, bool second) {  // int8 + 128 as uint8
+    const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 2));
+    const __m256i b1 = second ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + kBytes + 2)) : _mm256_set1_epi8(-128);
+    return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(b0), b1, 1), _mm512_set1_epi8(-128));
   }
-  static float Scale(const uint8_t* p) { return HalfToFloat(*reinterpret_cast<const uint16_t*>(p)); }
+  static __m128 Scales2(const uint8_t* p) { return TwoHalves(p, kBytes); }
 };
+
+// [s0 x 8, s1 x 8] from the two low floats of v.
+inline __m512 SpreadTwo(__m128 v) {
+  const __m512i idx = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+  return _mm512_permutexvar_ps(idx, _mm512_castps128_ps512(v));
+}
 
 template <typename W, int RB, int TB>
 inline void Tile(const WeightMatrix& w, const QuantizedActivations& xq, float* y, int64_t r, int64_t t) {
@@ -55,29 +66,35 @@ inline void Tile(const WeightMatrix& w, const QuantizedActivations& xq, float* y
     ds[j] = xq.row_d(t + j);
     bs[j] = xq.row_bias(t + j);
   }
-  __m256 acc[RB][TB];
+  __m512 acc[RB][TB];
   MIXQ_UNROLL for (int i = 0; i < RB; ++i)
-    MIXQ_UNROLL for (int j = 0; j < TB; ++j) acc[i][j] = _mm256_setzero_ps();
-  for (int64_t b = 0; b < blocks; ++b) {
-    __m256i wv[RB];
-    __m256 dw[RB];
+    MIXQ_UNROLL for (int j = 0; j < TB; ++j) acc[i][j] = _mm512_setzero_ps();
+  // One step covers blocks b and b+1; an odd last block runs with the upper half zeroed
+  // (codes and activations zero, so its lanes add 0).
+  auto step = [&](int64_t b, bool second) __attribute__((always_inline)) {
+    const __mmask16 half = second ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>(0x00ff);
+    __m512i wv[RB];
+    __m512 dw[RB];
     MIXQ_UNROLL for (int i = 0; i < RB; ++i) {
       const uint8_t* blk = rows[i] + b * W::kBytes;
-      wv[i] = W::Codes(blk);
-      dw[i] = _mm256_set1_ps(W::Scale(blk));
+      wv[i] = W::Codes2(blk, second);
+      dw[i] = SpreadTwo(W::Scales2(blk));
     }
     MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
-      const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xs[j] + b * 32));
-      const __m256i bias = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bs[j] + b * 8));
-      const __m256 dx = _mm256_set1_ps(ds[j][b]);
+      const __m512i xv = _mm512_maskz_loadu_epi32(half, xs[j] + b * 32);
+      const __m512i bias = _mm512_maskz_loadu_epi32(half, bs[j] + b * 8);
+      const __m512 dx = SpreadTwo(_mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(ds[j] + b))));
       MIXQ_UNROLL for (int i = 0; i < RB; ++i) {
-        const __m256i dp = _mm256_dpbusd_epi32(bias, wv[i], xv);
-        acc[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dp), _mm256_mul_ps(dw[i], dx), acc[i][j]);
+        const __m512i dp = _mm512_dpbusd_epi32(bias, wv[i], xv);
+        acc[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_mul_ps(dw[i], dx), acc[i][j]);
       }
     }
-  }
+  };
+  int64_t b = 0;
+  for (; b + 2 <= blocks; b += 2) step(b, true);
+  if (b < blocks) step(b, false);
   MIXQ_UNROLL for (int i = 0; i < RB; ++i)
-    MIXQ_UNROLL for (int j = 0; j < TB; ++j) y[(t + j) * w.rows + r + i] = Hsum(acc[i][j]);
+    MIXQ_UNROLL for (int j = 0; j < TB; ++j) y[(t + j) * w.rows + r + i] = _mm512_reduce_add_ps(acc[i][j]);
 }
 
 template <typename W, int RB, int TB>
