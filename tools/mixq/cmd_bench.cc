@@ -1,4 +1,4 @@
-// mixq bench MODEL [-p 512] [-n 128] [-r 5]: llama-bench-style throughput (prompt processing
+// mixq bench MODEL [-p 512] [-n 128] [-d 0] [-r 5]: llama-bench-style throughput (prompt processing
 // and token generation, tokens/s mean +- stddev). Table or JSON on stdout, progress on stderr.
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -14,6 +14,7 @@ struct BenchCliOptions {
   std::string model;
   std::vector<int64_t> prompt_sizes = {512};
   std::vector<int64_t> gen_sizes = {128};
+  std::vector<int64_t> depths = {0};
   int repetitions = 5;
   uint64_t seed = 1234;
   bool no_warmup = false;
@@ -41,8 +42,11 @@ void PrintJson(const BenchCliOptions& o, const Context& ctx, const Model& model,
   for (const auto& t : tests)
     list.push_back({{"name", t.name},
                     {"n_tokens", t.n_tokens},
+                    {"depth", t.depth},
                     {"tokens_per_s_mean", t.tps.mean},
                     {"tokens_per_s_stddev", t.tps.stddev},
+                    {"tokens_per_s_median", t.tps_median},
+                    {"tokens_per_s_best", t.tps_best},
                     {"samples_tokens_per_s", t.tokens_per_s},
                     {"samples_s", t.seconds}});
   nlohmann::json out = {{"model", o.model},
@@ -75,6 +79,7 @@ int Run(const BenchCliOptions& o) {
   eval::BenchOptions options;
   options.prompt_sizes = o.prompt_sizes;
   options.gen_sizes = o.gen_sizes;
+  options.depths = o.depths;
   options.repetitions = o.repetitions;
   options.seed = o.seed;
   options.warmup = !o.no_warmup;
@@ -96,6 +101,9 @@ CommandRegistration reg("bench", "prompt-processing and generation throughput (l
   sub->add_option("-p,--n-prompt,--pp", o->prompt_sizes, "prompt sizes, comma-separated; 0 skips (default 512)")
       ->delimiter(',');
   sub->add_option("-n,--n-gen,--tg", o->gen_sizes, "generation lengths, comma-separated; 0 skips (default 128)")
+      ->delimiter(',');
+  sub->add_option("-d,--n-depth", o->depths,
+                  "tokens cached before each test (untimed prefill), comma-separated (default 0)")
       ->delimiter(',');
   sub->add_option("-r,--repetitions", o->repetitions, "timed runs per test (default 5)");
   sub->add_option("-s,--seed", o->seed, "seed of the random token ids (default 1234)");

@@ -132,8 +132,9 @@ int RunForecast(const ForecastOptions& o) {
 }
 
 struct CalibrateOptions {
-  std::string runs, hw, output;
-  std::vector<std::string> params;
+  std::vector<std::string> runs;
+  std::string hw, output;
+  std::vector<std::string> params, holdout_models;
   int holdout_every = 0;
   double prior_weight = 1e-3;
   bool json = false;
@@ -144,8 +145,13 @@ Result<CalibrationRuns> LoadRuns(const CalibrateOptions& o) {
     MIXQ_ASSIGN_OR_RETURN(ResolvedModel m, ResolveModel(ref.model, ref.type, ref.plan, ref.kv_type));
     return m.spec;
   };
-  MIXQ_ASSIGN_OR_RETURN(CalibrationRuns runs, LoadCalibrationRuns(o.runs, resolve));
+  CalibrationRuns runs;
+  for (const std::string& path : o.runs) {
+    MIXQ_ASSIGN_OR_RETURN(CalibrationRuns more, LoadCalibrationRuns(path, resolve));
+    AppendRuns(std::move(more), &runs);
+  }
   HoldOutEveryNth(o.holdout_every, &runs);
+  HoldOutModels(o.holdout_models, &runs);
   return runs;
 }
 
@@ -168,7 +174,8 @@ int RunCalibrate(const CalibrateOptions& o, bool fit) {
   const ValidationReport after = ValidateForecasts(d, runs->measurements);
   d.efficiency_source = fmt::format("calibrated by mixq forecast calibrate from {} ({} measurements, {} held out): "
                                     "held-out median |error| {:.1f}%, worst {:.1f}%",
-                                    o.runs, after.all.count, after.holdout.count, after.holdout.median_ape,
+                                    o.runs.size() == 1 ? o.runs[0] : fmt::format("{} files", o.runs.size()),
+                                    after.all.count, after.holdout.count, after.holdout.median_ape,
                                     after.holdout.max_ape);
   if (o.json) {
     std::fputs(ValidationJson(after, d).c_str(), stdout);
@@ -193,9 +200,13 @@ int RunCalibrate(const CalibrateOptions& o, bool fit) {
 }
 
 void AddRunsOptions(CLI::App* app, CalibrateOptions* o) {
-  app->add_option("runs", o->runs, "measured runs (JSON; docs/forecast.md#calibration-input)")->required();
+  app->add_option("runs", o->runs,
+                  "measured runs: calibration-input JSON or mixq bench --json outputs (docs/forecast.md#calibration-input)")
+      ->required();
   app->add_option("--hw", o->hw, "device file or name (see mixq device list)")->required();
   app->add_option("--holdout-every", o->holdout_every, "also hold out every N-th run (0: only runs marked holdout)");
+  app->add_option("--holdout-model", o->holdout_models, "also hold out runs whose model path contains this")
+      ->delimiter(',');
   app->add_flag("--json", o->json, "print the report as JSON");
 }
 

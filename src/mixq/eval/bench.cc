@@ -12,9 +12,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // One timed run: prompt processing decodes all tokens in one call; generation one at a time.
-Result<double> TimeOnce(const Context& ctx, InferenceSession& session, const std::vector<int32_t>& tokens,
-                        bool generation) {
+// `prefix` (the depth) is decoded first, untimed.
+Result<double> TimeOnce(const Context& ctx, InferenceSession& session, const std::vector<int32_t>& prefix,
+                        const std::vector<int32_t>& tokens, bool generation) {
   session.Reset();
+  if (!prefix.empty()) MIXQ_RETURN_IF_ERROR(session.Decode(ctx, prefix, /*all_logits=*/false));
   const Clock::time_point t0 = Clock::now();
   if (generation) {
     for (int32_t t : tokens) MIXQ_RETURN_IF_ERROR(session.Decode(ctx, {t}, /*all_logits=*/false));
@@ -25,24 +27,31 @@ Result<double> TimeOnce(const Context& ctx, InferenceSession& session, const std
 }
 
 Result<BenchTest> RunTest(const Context& ctx, const std::shared_ptr<const Model>& model, const BenchOptions& options,
-                          int64_t n, bool generation) {
+                          int64_t n, int64_t depth, bool generation) {
   BenchTest test;
-  test.name = (generation ? "tg" : "pp") + std::to_string(n);
+  test.name = (generation ? "tg" : "pp") + std::to_string(n) + (depth > 0 ? "@d" + std::to_string(depth) : "");
   test.n_tokens = n;
+  test.depth = depth;
   const std::vector<int32_t> tokens = RandomTokens(n, model->config().vocab_size, options.seed + (generation ? 1 : 0));
-  InferenceSession session(model, n);
+  const std::vector<int32_t> prefix = RandomTokens(depth, model->config().vocab_size, options.seed + 2);
+  InferenceSession session(model, depth + n);
   if (options.warmup) {
     // As llama-bench: a whole prompt, or a single generated token.
     const std::vector<int32_t> warm = generation ? std::vector<int32_t>{tokens[0]} : tokens;
-    MIXQ_ASSIGN_OR_RETURN(double ignored, TimeOnce(ctx, session, warm, generation));
+    MIXQ_ASSIGN_OR_RETURN(double ignored, TimeOnce(ctx, session, prefix, warm, generation));
     (void)ignored;
   }
   for (int r = 0; r < options.repetitions; ++r) {
-    MIXQ_ASSIGN_OR_RETURN(double s, TimeOnce(ctx, session, tokens, generation));
+    MIXQ_ASSIGN_OR_RETURN(double s, TimeOnce(ctx, session, prefix, tokens, generation));
     test.seconds.push_back(s);
     test.tokens_per_s.push_back(s > 0 ? static_cast<double>(n) / s : 0.0);
   }
   test.tps = ComputeMeanStd(test.tokens_per_s);
+  std::vector<double> sorted = test.tokens_per_s;
+  std::sort(sorted.begin(), sorted.end());
+  const size_t k = sorted.size();
+  test.tps_median = k % 2 ? sorted[k / 2] : 0.5 * (sorted[k / 2 - 1] + sorted[k / 2]);
+  test.tps_best = sorted.back();
   return test;
 }
 
@@ -58,14 +67,19 @@ std::vector<int32_t> RandomTokens(int64_t n, int64_t vocab, uint64_t seed) {
 Result<std::vector<BenchTest>> RunBench(const Context& ctx, const std::shared_ptr<const Model>& model,
                                         const BenchOptions& options, const BenchProgressFn& progress) {
   if (options.repetitions < 1) return Err("[bench] repetitions must be >= 1, got {}", options.repetitions);
+  if (options.depths.empty()) return Err("[bench] no depths given");
+  for (int64_t d : options.depths)
+    if (d < 0) return Err("[bench] depth must be >= 0, got {}", d);
   std::vector<BenchTest> tests;
   for (int generation = 0; generation < 2; ++generation) {
     for (int64_t n : generation ? options.gen_sizes : options.prompt_sizes) {
       if (n < 0) return Err("[bench] {} size must be >= 0, got {}", generation ? "generation" : "prompt", n);
       if (n == 0) continue;
-      MIXQ_ASSIGN_OR_RETURN(BenchTest test, RunTest(ctx, model, options, n, generation != 0));
-      if (progress) progress(test);
-      tests.push_back(std::move(test));
+      for (int64_t depth : options.depths) {
+        MIXQ_ASSIGN_OR_RETURN(BenchTest test, RunTest(ctx, model, options, n, depth, generation != 0));
+        if (progress) progress(test);
+        tests.push_back(std::move(test));
+      }
     }
   }
   return tests;

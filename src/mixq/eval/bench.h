@@ -1,6 +1,7 @@
 // Throughput in the manner of llama-bench: prompt processing "ppN" (N tokens through one
 // Decode call from an empty cache) and token generation "tgN" (N single-token Decode calls from
-// an empty cache). Each test runs once untimed as warm-up, then `repetitions` timed runs,
+// an empty cache). With depths (llama-bench's -d), every test also runs after D cached tokens
+// (filled by an untimed prefill of D random tokens before each run); its name gets "@dD". Each test runs once untimed as warm-up, then `repetitions` timed runs,
 // reported as tokens/s mean +- sample standard deviation. Token ids are seeded random numbers,
 // so no tokenizer is needed and runs are repeatable.
 #pragma once
@@ -27,14 +28,18 @@ struct BenchOptions {
   int repetitions = 5;
   bool warmup = true;
   uint64_t seed = 1234;
+  std::vector<int64_t> depths = {0};  // tokens cached before each test (untimed prefill)
 };
 
 struct BenchTest {
   std::string name;                  // "pp512", "tg128"
   int64_t n_tokens = 0;
+  int64_t depth = 0;                 // tokens cached before the timed part
   std::vector<double> seconds;       // {repetitions}: wall time of each timed run
   std::vector<double> tokens_per_s;  // {repetitions}
   MeanStd tps;                       // of tokens_per_s
+  double tps_median = 0;             // median of tokens_per_s (robust on a shared machine)
+  double tps_best = 0;               // max of tokens_per_s
 };
 
 // Called as each test finishes (for progress lines).

@@ -163,6 +163,7 @@ double Median(std::vector<double> v) {
 ValidationReport ValidateForecasts(const Device& device, const std::vector<Measurement>& measurements) {
   ValidationReport report;
   std::vector<double> train, holdout, all;
+  std::array<std::vector<double>, 2> train_phase, holdout_phase;
   for (const Measurement& m : measurements) {
     ValidationRow row;
     row.label = m.label;
@@ -172,6 +173,7 @@ ValidationReport ValidateForecasts(const Device& device, const std::vector<Measu
     row.predicted = PredictMeasurement(m, device).seconds;
     row.ape = 100.0 * std::fabs(row.predicted - row.measured) / row.measured;
     (m.holdout ? holdout : train).push_back(row.ape);
+    (m.holdout ? holdout_phase : train_phase)[static_cast<int>(m.phase)].push_back(row.ape);
     all.push_back(row.ape);
     report.rows.push_back(row);
   }
@@ -185,6 +187,10 @@ ValidationReport ValidateForecasts(const Device& device, const std::vector<Measu
   report.train = summarise(train);
   report.holdout = summarise(holdout);
   report.all = summarise(all);
+  for (int p = 0; p < 2; ++p) {
+    report.train_by_phase[p] = summarise(train_phase[p]);
+    report.holdout_by_phase[p] = summarise(holdout_phase[p]);
+  }
   return report;
 }
 

@@ -9,6 +9,7 @@
 // (efficiency in [0.01, 2], overheads >= 0); repeat until the classification stops changing.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -78,6 +79,8 @@ struct ErrorSummary {
 struct ValidationReport {
   std::vector<ValidationRow> rows;
   ErrorSummary train, holdout, all;
+  // The same split by phase, indexed by static_cast<int>(Phase).
+  std::array<ErrorSummary, 2> train_by_phase, holdout_by_phase;
 };
 ValidationReport ValidateForecasts(const Device& device, const std::vector<Measurement>& measurements);
 

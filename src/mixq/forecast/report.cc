@@ -141,11 +141,16 @@ std::string ValidationText(const ValidationReport& report) {
                        row.ape);
   }
   auto line = [](const char* name, const ErrorSummary& s) {
-    return s.count == 0 ? fmt::format("  {:<8} (none)\n", name)
-                        : fmt::format("  {:<8} n = {:<3}  median |error| {:5.1f}%   worst {:5.1f}%\n", name, s.count,
+    return s.count == 0 ? fmt::format("  {:<15} (none)\n", name)
+                        : fmt::format("  {:<15} n = {:<3}  median |error| {:5.1f}%   worst {:5.1f}%\n", name, s.count,
                                       s.median_ape, s.max_ape);
   };
   out += line("fit", report.train) + line("holdout", report.holdout) + line("all", report.all);
+  for (int p = 0; p < 2; ++p) {
+    const char* phase = PhaseName(static_cast<Phase>(p));
+    out += line(fmt::format("fit {}", phase).c_str(), report.train_by_phase[p]);
+    out += line(fmt::format("holdout {}", phase).c_str(), report.holdout_by_phase[p]);
+  }
   return out;
 }
 
@@ -169,6 +174,11 @@ std::string ValidationJson(const ValidationReport& report, const Device& device)
   j["fit"] = summary(report.train);
   j["holdout"] = summary(report.holdout);
   j["all"] = summary(report.all);
+  for (int p = 0; p < 2; ++p) {
+    const std::string phase = PhaseName(static_cast<Phase>(p));
+    j["fit_" + phase] = summary(report.train_by_phase[p]);
+    j["holdout_" + phase] = summary(report.holdout_by_phase[p]);
+  }
   return j.dump(2) + "\n";
 }
 

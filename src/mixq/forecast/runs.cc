@@ -42,11 +42,15 @@ Result<Measurement> ParseTest(const Json& test, const std::string& path, const J
   MIXQ_ASSIGN_OR_RETURN(m.batch, IntegerOr(test, "batch", path, src, 1));
   MIXQ_ASSIGN_OR_RETURN(m.chunk, IntegerOr(test, "chunk", path, src, 0));
   if (m.depth < 0 || m.batch < 1 || m.chunk < 0) return src.FieldError(path, "depth/chunk must be >= 0, batch >= 1");
-  MIXQ_ASSIGN_OR_RETURN(double tps, PositiveNumber(test, "tokens_per_s_mean", path, src));
+  // The median of the bench's repetitions when it reports one (robust to a disturbed sample on a
+  // shared machine), else the mean.
+  const char* key = test.contains("tokens_per_s_median") ? "tokens_per_s_median" : "tokens_per_s_mean";
+  MIXQ_ASSIGN_OR_RETURN(double tps, PositiveNumber(test, key, path, src));
   // tokens/s counts every sequence's tokens.
   const double batch_tps = tps / static_cast<double>(m.batch);
   m.seconds = m.phase == Phase::kPrefill ? static_cast<double>(m.tokens) / batch_tps : 1.0 / batch_tps;
-  m.label = *name + (m.depth > 0 ? fmt::format("@d{}", m.depth) : "");
+  const bool named_depth = name->find("@d") != std::string::npos;  // mixq bench names "tg32@d512"
+  m.label = *name + (m.depth > 0 && !named_depth ? fmt::format("@d{}", m.depth) : "");
   return m;
 }
 
@@ -56,6 +60,11 @@ Result<CalibrationRuns> ParseCalibrationRuns(const std::string& json_text, const
                                              const ModelResolver& resolve) {
   const JsonSource src{"calibrate", source};
   MIXQ_ASSIGN_OR_RETURN(Json root, ParseJsonObject(json_text, src));
+  if (!root.contains("runs") && root.contains("tests") && root.contains("model")) {
+    // One `mixq bench --json` output as it is: a single run with the file's stored types.
+    Json wrapped = {{"schema_version", 1}, {"runs", Json::array({root})}};
+    root = std::move(wrapped);
+  }
   MIXQ_RETURN_IF_ERROR(CheckSchemaVersion(root, src));
   MIXQ_ASSIGN_OR_RETURN(std::optional<DType> default_kv, OptionalType(root, "kv_type", "", src));
   auto runs = root.find("runs");
@@ -88,6 +97,7 @@ Result<CalibrationRuns> ParseCalibrationRuns(const std::string& json_text, const
       out.measurements.push_back(std::move(m));
       out.run_of.push_back(static_cast<int>(i));
     }
+    out.run_models.push_back(ref.model);
   }
   out.n_runs = static_cast<int>(runs->size());
   return out;
@@ -96,6 +106,23 @@ Result<CalibrationRuns> ParseCalibrationRuns(const std::string& json_text, const
 Result<CalibrationRuns> LoadCalibrationRuns(const std::string& path, const ModelResolver& resolve) {
   MIXQ_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path, "calibrate"));
   return ParseCalibrationRuns(text, path, resolve);
+}
+
+void AppendRuns(CalibrationRuns more, CalibrationRuns* runs) {
+  for (size_t i = 0; i < more.measurements.size(); ++i) {
+    runs->measurements.push_back(std::move(more.measurements[i]));
+    runs->run_of.push_back(more.run_of[i] + runs->n_runs);
+  }
+  for (std::string& m : more.run_models) runs->run_models.push_back(std::move(m));
+  runs->n_runs += more.n_runs;
+}
+
+void HoldOutModels(const std::vector<std::string>& substrings, CalibrationRuns* runs) {
+  for (size_t i = 0; i < runs->measurements.size(); ++i) {
+    const std::string& model = runs->run_models[static_cast<size_t>(runs->run_of[i])];
+    for (const std::string& s : substrings)
+      if (!s.empty() && model.find(s) != std::string::npos) runs->measurements[i].holdout = true;
+  }
 }
 
 void HoldOutEveryNth(int n, CalibrationRuns* runs) {

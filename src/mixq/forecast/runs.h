@@ -11,6 +11,9 @@
 //                  "depth": 0, "batch": 1, "chunk": 0}]}]} depth/batch/chunk optional
 // A "ppN" test is a prefill of N tokens (seconds = N / tokens_per_s); a "tgN" test is N decode
 // steps, the first with `depth` tokens cached (seconds per step = 1 / tokens_per_s).
+// tokens_per_s_median is used instead of tokens_per_s_mean when a test has it (mixq bench
+// writes both). A file that is one `mixq bench --json` output as printed (an object with
+// "model" and "tests", no "runs") is read as a single run with the model file's stored types.
 #pragma once
 
 #include <functional>
@@ -36,6 +39,7 @@ using ModelResolver = std::function<Result<ModelSpec>(const RunModel&)>;
 struct CalibrationRuns {
   std::vector<Measurement> measurements;
   std::vector<int> run_of;  // index of the run each measurement came from
+  std::vector<std::string> run_models;  // "model" of each run
   int n_runs = 0;
 };
 
@@ -43,6 +47,11 @@ struct CalibrationRuns {
 Result<CalibrationRuns> ParseCalibrationRuns(const std::string& json_text, const std::string& source,
                                              const ModelResolver& resolve);
 Result<CalibrationRuns> LoadCalibrationRuns(const std::string& path, const ModelResolver& resolve);
+
+// Adds `more`'s runs after those of `runs` (several input files).
+void AppendRuns(CalibrationRuns more, CalibrationRuns* runs);
+// Holds out the runs whose "model" contains any of `substrings`.
+void HoldOutModels(const std::vector<std::string>& substrings, CalibrationRuns* runs);
 
 // Holds out every n-th run (runs n-1, 2n-1, ...) in addition to runs marked "holdout".
 void HoldOutEveryNth(int n, CalibrationRuns* runs);
