@@ -59,6 +59,8 @@ inline void Tile(const WeightMatrix& w, const QuantizedActivations& xq, float* y
     __m256 dw[RB];
     MIXQ_UNROLL for (int i = 0; i < RB; ++i) {
       const uint8_t* blk = rows[i] + b * W::kBytes;
+      // Decode streams weights from memory: fetch the same place of the next row tile.
+      if constexpr (TB == 1) _mm_prefetch(reinterpret_cast<const char*>(blk + RB * w.row_bytes), _MM_HINT_T0);
       wv[i] = W::Codes(blk);
       dw[i] = _mm256_set1_ps(W::Scale(blk));
     }

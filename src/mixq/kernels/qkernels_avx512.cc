@@ -77,6 +77,8 @@ inline void Tile(const WeightMatrix& w, const QuantizedActivations& xq, float* y
     __m512 dw[RB];
     MIXQ_UNROLL for (int i = 0; i < RB; ++i) {
       const uint8_t* blk = rows[i] + b * W::kBytes;
+      // Decode streams weights from memory: fetch the same place of the next row tile.
+      if constexpr (TB == 1) _mm_prefetch(reinterpret_cast<const char*>(blk + RB * w.row_bytes), _MM_HINT_T0);
       wv[i] = W::Codes2(blk, second);
       dw[i] = SpreadTwo(W::Scales2(blk));
     }
