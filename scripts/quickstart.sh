@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds mixq, and runs its main job on a default model: inspect the
-# model, generate text, measure perplexity and speed. The default model is wiki-llama-8m from
+# model, generate text, measure perplexity, quantize it and measure what was lost, and speed. The default model is wiki-llama-8m from
 # ../shared when present; otherwise mixq generates a small deterministic model itself
 # (random weights: the numbers are real measurements, the text is gibberish).
 set -euo pipefail
@@ -25,7 +25,10 @@ echo "== mixq inspect $model"
 "$mixq" inspect "$model" | head -n 25
 echo "== mixq run"
 "$mixq" run "$model" -p "$prompt" -n 48 --temp 0
-echo "== mixq perplexity"
-"$mixq" perplexity "$model" -f "$text" "${ppl_args[@]}"
+echo "== mixq perplexity (and a saved baseline of its log-probabilities)"
+"$mixq" perplexity "$model" -f "$text" "${ppl_args[@]}" --save-logits build/default-base.logits
+echo "== mixq quantize to q4_0, then what was lost: KL divergence and perplexity against the baseline"
+"$mixq" quantize "$model" -o build/default-q4_0.gguf --type q4_0
+"$mixq" perplexity build/default-q4_0.gguf --kld-base build/default-base.logits
 echo "== mixq bench"
 "$mixq" bench "$model" -p 128 -n 32 -r 2
