@@ -61,8 +61,12 @@ namespace {
 // The integer-dot kernel of the requested ISA, else the next one down (an AVX-512 CPU without
 // VNNI uses the AVX2 kernels), else the scalar specification.
 void QuantRows(Isa isa, const WeightMatrix& w, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1) {
-  if (isa == Isa::kAvx512 && kernels::QuantRowsAvx512(w, xq, y, r0, r1)) return;
-  if (isa != Isa::kRef && IsaSupported(Isa::kAvx2) && kernels::QuantRowsAvx2(w, xq, y, r0, r1)) return;
+  if (isa == Isa::kAvx512 &&
+      (kernels::QuantRowsAvx512(w, xq, y, r0, r1) || kernels::QuantRowsKQuantAvx512(w, xq, y, r0, r1)))
+    return;
+  if (isa != Isa::kRef && IsaSupported(Isa::kAvx2) &&
+      (kernels::QuantRowsAvx2(w, xq, y, r0, r1) || kernels::QuantRowsKQuantAvx2(w, xq, y, r0, r1)))
+    return;
   const bool ok = kernels::QuantRowsRef(w, xq, y, r0, r1);
   MIXQ_CHECK(ok);
 }

@@ -13,6 +13,12 @@ std::optional<int32_t> QuantKernelOffset(DType type) {
   switch (type) {
     case DType::kQ4_0: return 8;
     case DType::kQ8_0: return 128;
+    // qkernels_kquant_*.cc: unsigned codes with mins need no zero point (offset 0).
+    case DType::kQ4_K: case DType::kQ5_K: case DType::kQ2_K: case DType::kQ4_1: case DType::kQ5_1: return 0;
+    case DType::kQ6_K: return 32;
+    case DType::kQ3_K: return 4;
+    case DType::kQ5_0: return 16;
+    case DType::kIQ4_NL: return 128;  // codebook values -127..113 biased by 128, as Q8_0
     default: return std::nullopt;
   }
 }
@@ -69,7 +75,7 @@ bool QuantRowsRef(const WeightMatrix& w, const QuantizedActivations& xq, float* 
   switch (w.type) {
     case DType::kQ4_0: Rows<Q4_0Ref>(w, xq, y, r0, r1); return true;
     case DType::kQ8_0: Rows<Q8_0Ref>(w, xq, y, r0, r1); return true;
-    default: return false;
+    default: return QuantRowsKQuantRef(w, xq, y, r0, r1);
   }
 }
 

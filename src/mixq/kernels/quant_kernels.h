@@ -25,4 +25,10 @@ bool QuantRowsRef(const WeightMatrix& w, const QuantizedActivations& xq, float* 
 bool QuantRowsAvx2(const WeightMatrix& w, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1);
 bool QuantRowsAvx512(const WeightMatrix& w, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1);
 
+// The K-quants (Q2_K..Q6_K) and IQ4_NL, Q4_1, Q5_0, Q5_1 (qkernels_kquant_*.cc; the _ref file
+// documents their specification). QuantRowsRef falls through to QuantRowsKQuantRef.
+bool QuantRowsKQuantRef(const WeightMatrix& w, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1);
+bool QuantRowsKQuantAvx2(const WeightMatrix& w, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1);
+bool QuantRowsKQuantAvx512(const WeightMatrix& w, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1);
+
 }  // namespace mixq::kernels
