@@ -22,6 +22,7 @@ inline float Hsum(__m256 v) {
 }
 
 struct F32Row {
+  static constexpr int kElementBytes = 4;
   static __m256 Load(const uint8_t* row, int64_t c) { return _mm256_loadu_ps(reinterpret_cast<const float*>(row) + c); }
   static float Scalar(const uint8_t* row, int64_t c) {
     float v;
@@ -30,6 +31,7 @@ struct F32Row {
   }
 };
 struct Bf16Row {
+  static constexpr int kElementBytes = 2;
   static __m256 Load(const uint8_t* row, int64_t c) {
     const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2 * c));
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
@@ -41,6 +43,7 @@ struct Bf16Row {
   }
 };
 struct F16Row {
+  static constexpr int kElementBytes = 2;
   static __m256 Load(const uint8_t* row, int64_t c) {
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2 * c)));
   }
@@ -62,7 +65,11 @@ inline void Tile(const WeightMatrix& w, const float* x, float* y, int64_t r, int
     MIXQ_UNROLL for (int j = 0; j < TB; ++j) acc[i][j] = _mm256_setzero_ps();
   for (int64_t c = 0; c < kv; c += 8) {
     __m256 wv[RB];
-    MIXQ_UNROLL for (int i = 0; i < RB; ++i) wv[i] = Row::Load(rows[i], c);
+    MIXQ_UNROLL for (int i = 0; i < RB; ++i) {
+      // Decode streams weights from memory: fetch the same place of the next row tile.
+      if constexpr (TB == 1) _mm_prefetch(reinterpret_cast<const char*>(rows[i] + RB * w.row_bytes) + c * Row::kElementBytes, _MM_HINT_T0);
+      wv[i] = Row::Load(rows[i], c);
+    }
     MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
       const __m256 xv = _mm256_loadu_ps(x + (t + j) * k + c);
       MIXQ_UNROLL for (int i = 0; i < RB; ++i) acc[i][j] = _mm256_fmadd_ps(wv[i], xv, acc[i][j]);

@@ -11,17 +11,20 @@ namespace mixq::kernels {
 namespace {
 
 struct F32Row {
+  static constexpr int kElementBytes = 4;
   static __m512 Load(const uint8_t* row, int64_t c, __mmask16 m) {
     return _mm512_maskz_loadu_ps(m, reinterpret_cast<const float*>(row) + c);
   }
 };
 struct Bf16Row {
+  static constexpr int kElementBytes = 2;
   static __m512 Load(const uint8_t* row, int64_t c, __mmask16 m) {
     const __m256i h = _mm256_maskz_loadu_epi16(m, row + 2 * c);
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
   }
 };
 struct F16Row {
+  static constexpr int kElementBytes = 2;
   static __m512 Load(const uint8_t* row, int64_t c, __mmask16 m) {
     return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, row + 2 * c));
   }
@@ -42,7 +45,11 @@ inline void Tile(const WeightMatrix& w, const float* x, float* y, int64_t r, int
   // Full vectors, then one masked step for the tail (same lanes, same order as a masked loop).
   auto step = [&](int64_t c, __mmask16 m) __attribute__((always_inline)) {
     __m512 wv[RB];
-    MIXQ_UNROLL for (int i = 0; i < RB; ++i) wv[i] = Row::Load(rows[i], c, m);
+    MIXQ_UNROLL for (int i = 0; i < RB; ++i) {
+      // Decode streams weights from memory: fetch the same place of the next row tile.
+      if constexpr (TB == 1) _mm_prefetch(reinterpret_cast<const char*>(rows[i] + RB * w.row_bytes) + c * Row::kElementBytes, _MM_HINT_T0);
+      wv[i] = Row::Load(rows[i], c, m);
+    }
     MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
       const __m512 xv = _mm512_maskz_loadu_ps(m, x + (t + j) * k + c);
       MIXQ_UNROLL for (int i = 0; i < RB; ++i) acc[i][j] = _mm512_fmadd_ps(wv[i], xv, acc[i][j]);
