@@ -7,11 +7,14 @@
 # Usage: scripts/validate-forecast.sh [step...]   steps: models bench probe calibrate (default: all)
 # Environment:
 #   BUILD=build-fv         mixq build directory (built here if mixq is missing)
+#   MIXQ=$BUILD/mixq       the binary (a copy keeps a long bench safe from rebuilds)
 #   OUT=/tmp/fv            models, bench outputs, device files, reports
 #   THREADS=2              bench and probe threads
 #   REPS=5                 timed repetitions per bench test (the median is used)
 #   GEN=16                 decode steps per tg test
 #   HOLDOUT=qwen2.5        held-out runs: model paths containing this (comma-separated list)
+#   PARAMS=...             fitted parameters (default: matmul compute/memory per weight type,
+#                          attention compute/memory, per-op overhead)
 #   MAX_LOAD=1.5           wait (up to WAIT_S seconds) for the 1-minute load average to fall below this
 #                          before each bench batch
 #   WAIT_S=300
@@ -26,10 +29,13 @@ GEN=${GEN:-16}
 HOLDOUT=${HOLDOUT:-qwen2.5}
 MAX_LOAD=${MAX_LOAD:-1.5}
 WAIT_S=${WAIT_S:-300}
-MIXQ=$BUILD/mixq
+MIXQ=${MIXQ:-$BUILD/mixq}
 WIKI=../shared/models/wiki-llama-8m
 TYPES="f32 bf16 q8_0 q4_0"
 SHAPES="wiki-llama-8m smollm2-135m qwen2.5-0.5b"
+default_params=""
+for t in $TYPES; do default_params+="matmul.$t.compute,matmul.$t.memory,"; done
+PARAMS=${PARAMS:-${default_params}attention.compute,attention.memory,overhead.per_op}
 steps=("$@")
 [ ${#steps[@]} -eq 0 ] && steps=(models bench probe calibrate)
 want() { local s; for s in "${steps[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
@@ -96,7 +102,7 @@ if want calibrate; then
   echo "== uncalibrated ($probed): predicted vs measured, all runs" >&2
   "$MIXQ" forecast validate "${runs[@]}" --hw "$probed" --holdout-model "$HOLDOUT" | tee "$OUT/validate-uncalibrated-t$THREADS.txt"
   echo "== calibrate on the runs not matching '$HOLDOUT', validate on those that do" >&2
-  "$MIXQ" forecast calibrate "${runs[@]}" --hw "$probed" --holdout-model "$HOLDOUT" \
+  "$MIXQ" forecast calibrate "${runs[@]}" --hw "$probed" --holdout-model "$HOLDOUT" --params "$PARAMS" \
     -o "$OUT/device-calibrated-t$THREADS.json" | tee "$OUT/calibrate-t$THREADS.txt"
   "$MIXQ" forecast validate "${runs[@]}" --hw "$OUT/device-calibrated-t$THREADS.json" --holdout-model "$HOLDOUT" \
     --json > "$OUT/validate-calibrated-t$THREADS.json"

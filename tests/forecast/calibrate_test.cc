@@ -87,6 +87,39 @@ TEST(Calibrate, RecoversKnownFactorsFromExactMeasurements) {
   EXPECT_EQ(report.holdout.count, 16);
 }
 
+// Each weight type's kernel reaches its own fraction of peak: per-type matmul factors
+// (Device::matmul_type_efficiency) are recovered from exact measurements, and types without an
+// entry keep the class factors.
+TEST(Calibrate, RecoversPerWeightTypeMatmulFactors) {
+  Device truth = TrueDevice();
+  truth.matmul_type_efficiency["q4_0"] = {0.21, 0.52};
+  truth.matmul_type_efficiency["q8_0"] = {0.33, 0.74};
+  Device start = TrueDevice();  // elementwise and data factors as the truth's: not fitted here
+  for (OpClass c : {OpClass::kMatmul, OpClass::kAttention})
+    start.efficiency[static_cast<int>(c)] = DefaultEfficiencies("cpu")[static_cast<int>(c)];
+  start.overhead_per_op = 0;
+  CalibrationOptions options;
+  options.prior_weight = 1e-9;
+  options.parameters = {"matmul.compute", "matmul.memory", "matmul.q4_0.compute", "matmul.q4_0.memory",
+                        "matmul.q8_0.compute", "matmul.q8_0.memory", "attention.compute", "attention.memory",
+                        "overhead.per_op"};
+  Result<CalibrationResult> fit = Calibrate(start, Synthetic(truth, 0), options);
+  ASSERT_TRUE(fit.ok()) << fit.message();
+  const Device& d = fit->device;
+  const int mm = static_cast<int>(OpClass::kMatmul);
+  EXPECT_NEAR(d.efficiency[mm].compute, 0.62, 0.62e-3);
+  EXPECT_NEAR(d.matmul_type_efficiency.at("q4_0").compute, 0.21, 0.21e-3);
+  EXPECT_NEAR(d.matmul_type_efficiency.at("q4_0").memory, 0.52, 0.52e-3);
+  EXPECT_NEAR(d.matmul_type_efficiency.at("q8_0").compute, 0.33, 0.33e-3);
+  EXPECT_NEAR(d.matmul_type_efficiency.at("q8_0").memory, 0.74, 0.74e-3);
+  EXPECT_EQ(d.matmul_type_efficiency.count("f32"), 0u);
+  // The factors survive the device file.
+  Result<Device> back = ParseDevice(DeviceToJson(d), "<fitted>");
+  ASSERT_TRUE(back.ok()) << back.message();
+  EXPECT_DOUBLE_EQ(back->matmul_type_efficiency.at("q4_0").compute, d.matmul_type_efficiency.at("q4_0").compute);
+  EXPECT_FALSE(Calibrate(start, Synthetic(truth, 0), {{"matmul.nosuchtype.compute"}}).ok());
+}
+
 TEST(Calibrate, NoisyMeasurementsStillValidateOnHeldOut) {
   const Device truth = TrueDevice();
   Device start = truth;

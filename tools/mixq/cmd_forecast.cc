@@ -189,6 +189,8 @@ int RunCalibrate(const CalibrateOptions& o, bool fit) {
     for (int c = 0; c < kNumOpClasses; ++c)
       std::printf("  %-12s %.3f / %.3f\n", OpClassName(static_cast<OpClass>(c)), d.efficiency[c].compute,
                   d.efficiency[c].memory);
+    for (const auto& [type, e] : d.matmul_type_efficiency)
+      std::printf("  matmul %-5s %.3f / %.3f\n", type.c_str(), e.compute, e.memory);
     std::printf("  overhead per op %.2f us, per pass %.2f us\n", d.overhead_per_op * 1e6, d.overhead_per_pass * 1e6);
   }
   if (!o.output.empty()) {

@@ -17,26 +17,35 @@ struct Parameter {
   std::string name;
   enum Kind { kCompute, kMemory, kPerOp, kPerPass } kind = kCompute;
   int op_class = 0;
+  std::string weight_type;  // "matmul.<type>.<side>": Device::matmul_type_efficiency[type]
 
+  const Efficiency& Eff(const Device& d) const {
+    return weight_type.empty() ? d.efficiency[op_class] : d.matmul_type_efficiency.at(weight_type);
+  }
   double Get(const Device& d) const {
     switch (kind) {
-      case kCompute: return 1.0 / d.efficiency[op_class].compute;
-      case kMemory: return 1.0 / d.efficiency[op_class].memory;
+      case kCompute: return 1.0 / Eff(d).compute;
+      case kMemory: return 1.0 / Eff(d).memory;
       case kPerOp: return d.overhead_per_op;
       case kPerPass: return d.overhead_per_pass;
     }
     return 0;
   }
   void Set(Device* d, double x) const {
+    Efficiency& e = weight_type.empty() ? d->efficiency[op_class] : d->matmul_type_efficiency[weight_type];
     switch (kind) {
-      case kCompute: d->efficiency[op_class].compute = 1.0 / x; break;
-      case kMemory: d->efficiency[op_class].memory = 1.0 / x; break;
+      case kCompute: e.compute = 1.0 / x; break;
+      case kMemory: e.memory = 1.0 / x; break;
       case kPerOp: d->overhead_per_op = x; break;
       case kPerPass: d->overhead_per_pass = x; break;
     }
   }
   // d(time)/d(x) for a phase with these terms.
   double Coefficient(const TimeTerms& t) const {
+    if (!weight_type.empty() && (kind == kCompute || kind == kMemory)) {
+      auto it = t.matmul_type_s.find(weight_type);
+      return it == t.matmul_type_s.end() ? 0 : it->second[kind == kCompute ? 0 : 1];
+    }
     switch (kind) {
       case kCompute: return t.compute_s[op_class];
       case kMemory: return t.memory_s[op_class];
@@ -53,12 +62,18 @@ Result<Parameter> ParseParameter(const std::string& name) {
   p.name = name;
   if (name == "overhead.per_op") return (p.kind = Parameter::kPerOp, p);
   if (name == "overhead.per_pass") return (p.kind = Parameter::kPerPass, p);
-  const size_t dot = name.find('.');
+  const size_t dot = name.find('.'), last = name.rfind('.');
   std::optional<OpClass> op_class = dot == std::string::npos ? std::nullopt : ParseOpClass(name.substr(0, dot));
-  const std::string side = dot == std::string::npos ? "" : name.substr(dot + 1);
+  const std::string side = dot == std::string::npos ? "" : name.substr(last + 1);
+  if (op_class == OpClass::kMatmul && last > dot) {
+    p.weight_type = name.substr(dot + 1, last - dot - 1);
+    if (!ParseDType(p.weight_type)) op_class.reset();
+  } else if (last != dot) {
+    op_class.reset();
+  }
   if (!op_class || (side != "compute" && side != "memory"))
     return Err("[calibrate] unknown parameter '{}' (<matmul|attention|elementwise|data>.<compute|memory>, "
-               "overhead.per_op, overhead.per_pass)", name);
+               "matmul.<weight type>.<compute|memory>, overhead.per_op, overhead.per_pass)", name);
   p.op_class = static_cast<int>(*op_class);
   p.kind = side == "compute" ? Parameter::kCompute : Parameter::kMemory;
   return p;
@@ -68,11 +83,17 @@ Result<Parameter> ParseParameter(const std::string& name) {
 // classification has settled.
 std::string Classification(const std::vector<TimeTerms>& terms) {
   std::string s;
-  for (const TimeTerms& t : terms)
+  for (const TimeTerms& t : terms) {
     for (int c = 0; c < kNumOpClasses; ++c) {
       s += t.compute_s[c] > 0 ? 'c' : '-';
       s += t.memory_s[c] > 0 ? 'm' : '-';
     }
+    for (const auto& [key, v] : t.matmul_type_s) {
+      s += key;
+      s += v[0] > 0 ? 'c' : '-';
+      s += v[1] > 0 ? 'm' : '-';
+    }
+  }
   return s;
 }
 
@@ -85,12 +106,16 @@ PhaseResult PredictMeasurement(const Measurement& m, const Device& device) {
   return ForecastDecode(m.model, device, m.depth, m.tokens, m.batch);
 }
 
-Result<CalibrationResult> Calibrate(const Device& start, const std::vector<Measurement>& measurements,
+Result<CalibrationResult> Calibrate(const Device& start_device, const std::vector<Measurement>& measurements,
                                     const CalibrationOptions& options) {
-  MIXQ_RETURN_IF_ERROR(CheckDevice(start));
+  MIXQ_RETURN_IF_ERROR(CheckDevice(start_device));
+  Device start = start_device;
   std::vector<Parameter> params;
   for (const std::string& name : options.parameters) {
     MIXQ_ASSIGN_OR_RETURN(Parameter p, ParseParameter(name));
+    // A weight type fitted for the first time starts from the class's matmul factors.
+    if (!p.weight_type.empty() && !start.matmul_type_efficiency.count(p.weight_type))
+      start.matmul_type_efficiency[p.weight_type] = start.efficiency[static_cast<int>(OpClass::kMatmul)];
     params.push_back(p);
   }
   std::vector<const Measurement*> train;

@@ -120,6 +120,24 @@ Status ParseRuntime(const Json& root, const JsonSource& src, Device* dev) {
   return Status::Ok();
 }
 
+Status ParseMatmulTypeEfficiency(const Json& eff, const JsonSource& src, Device* dev) {
+  MIXQ_ASSIGN_OR_RETURN(const Json* types, OptionalObject(eff, "matmul_by_type", "efficiency", src));
+  if (!types) return Status::Ok();
+  for (const auto& [type, value] : types->items()) {
+    const std::string path = FieldPath("efficiency.matmul_by_type", type);
+    if (!ParseDType(type)) return src.FieldError(path, fmt::format("unknown weight type '{}'", type));
+    if (!value.is_object()) return src.FieldError(path, "must be an object with compute and memory");
+    Efficiency e;
+    for (const char* key : {"compute", "memory"}) {
+      MIXQ_ASSIGN_OR_RETURN(double v, RequiredNumber(value, key, path, src));
+      if (!(v > 0 && v <= 2)) return src.FieldError(FieldPath(path, key), fmt::format("must be in (0, 2], got {}", v));
+      (std::string(key) == "compute" ? e.compute : e.memory) = v;
+    }
+    dev->matmul_type_efficiency[type] = e;
+  }
+  return Status::Ok();
+}
+
 Status ParseEfficiency(const Json& root, const JsonSource& src, Device* dev) {
   MIXQ_ASSIGN_OR_RETURN(const Json* eff, OptionalObject(root, "efficiency", "", src));
   if (!eff) return src.FieldError("efficiency", "missing");
@@ -141,7 +159,7 @@ Status ParseEfficiency(const Json& root, const JsonSource& src, Device* dev) {
       (is_compute ? dev->efficiency[c].compute : dev->efficiency[c].memory) = v;
     }
   }
-  return Status::Ok();
+  return ParseMatmulTypeEfficiency(*eff, src, dev);
 }
 
 Json SourcedNumber(const Device& dev, const std::string& path, double value) {
@@ -161,6 +179,17 @@ const std::string& Device::ComputeTypeFor(const Op& op) const {
 }
 
 double Device::PeakFor(const Op& op) const { return peak.at(ComputeTypeFor(op)); }
+
+std::string Device::MatmulTypeKey(const Op& op) const {
+  if (op.op_class != OpClass::kMatmul || !op.weight_type || matmul_type_efficiency.empty()) return "";
+  std::string key = DTypeName(*op.weight_type);
+  return matmul_type_efficiency.count(key) ? key : "";
+}
+
+const Efficiency& Device::EfficiencyFor(const Op& op) const {
+  const std::string key = MatmulTypeKey(op);
+  return key.empty() ? efficiency[static_cast<int>(op.op_class)] : matmul_type_efficiency.at(key);
+}
 
 Result<Device> ParseDevice(const std::string& json_text, const std::string& source) {
   const JsonSource src{"device", source};
@@ -225,6 +254,8 @@ std::string DeviceToJson(const Device& dev) {
   for (int c = 0; c < kNumOpClasses; ++c)
     eff[OpClassName(static_cast<OpClass>(c))] = {{"compute", dev.efficiency[c].compute},
                                                  {"memory", dev.efficiency[c].memory}};
+  for (const auto& [type, e] : dev.matmul_type_efficiency)
+    eff["matmul_by_type"][type] = {{"compute", e.compute}, {"memory", e.memory}};
   return j.dump(2) + "\n";
 }
 

@@ -52,6 +52,10 @@ struct Device {
   double overhead_per_pass = 0;    // seconds per forward pass (graph build, sync, sampling loop)
 
   Efficiencies efficiency;
+  // Matmul factors for particular weight types ("q4_0", "bf16"): each weight type runs its own
+  // kernel (f32 FMA, bf16 conversion, 8-bit integer dot products with unpacking) and reaches its
+  // own fraction of the compute type's peak. Types not listed use efficiency[matmul].
+  std::map<std::string, Efficiency> matmul_type_efficiency;
   bool calibrated = false;         // efficiency fitted to measurements on this device
   std::string efficiency_source;   // where the efficiency factors come from
 
@@ -59,6 +63,10 @@ struct Device {
 
   const std::string& ComputeTypeFor(const Op& op) const;
   double PeakFor(const Op& op) const;  // ops/s of the compute type the op runs in
+  // The efficiency factors that apply to `op`: a matmul's weight-type entry, else its class's.
+  const Efficiency& EfficiencyFor(const Op& op) const;
+  // The per-type matmul key of `op` ("q4_0"), or "" when its class factors apply.
+  std::string MatmulTypeKey(const Op& op) const;
 };
 
 // Parses and validates a device file; errors read "[device] <source>: '<field>': <problem>".

@@ -9,7 +9,7 @@ OpTiming TimeOp(const Op& op, const Device& device, double bandwidth) {
 }
 
 OpTiming TimeOpAtPeak(const Op& op, double peak, const Device& device, double bandwidth) {
-  const Efficiency& eff = device.efficiency[static_cast<int>(op.op_class)];
+  const Efficiency& eff = device.EfficiencyFor(op);
   OpTiming t;
   if (op.flops > 0) t.t_compute = op.flops / (peak * eff.compute);
   if (op.bytes() > 0) t.t_memory = op.bytes() / (bandwidth * eff.memory);
@@ -24,9 +24,16 @@ MemoryChoice ChooseMemoryLevel(const Device& device, double working_set_bytes) {
   return {"DRAM", device.memory_bandwidth};
 }
 
-void TimeTerms::AddOp(const Op& op, const OpTiming& timing, double peak, double bandwidth) {
+void TimeTerms::AddOp(const Op& op, const OpTiming& timing, double peak, double bandwidth,
+                      const std::string& type_key) {
   const int c = static_cast<int>(op.op_class);
-  if (timing.compute_bound())
+  if (!type_key.empty()) {
+    std::array<double, 2>& s = matmul_type_s[type_key];
+    if (timing.compute_bound())
+      s[0] += op.flops / peak;
+    else
+      s[1] += op.bytes() / bandwidth;
+  } else if (timing.compute_bound())
     compute_s[c] += op.flops / peak;
   else
     memory_s[c] += op.bytes() / bandwidth;
@@ -38,6 +45,11 @@ void TimeTerms::Add(const TimeTerms& other, double scale) {
     compute_s[c] += scale * other.compute_s[c];
     memory_s[c] += scale * other.memory_s[c];
   }
+  for (const auto& [key, s] : other.matmul_type_s) {
+    std::array<double, 2>& mine = matmul_type_s[key];
+    mine[0] += scale * s[0];
+    mine[1] += scale * s[1];
+  }
   launches += scale * other.launches;
   passes += scale * other.passes;
 }
@@ -46,6 +58,12 @@ double TimeTerms::Seconds(const Device& device) const {
   double t = launches * device.overhead_per_op + passes * device.overhead_per_pass;
   for (int c = 0; c < kNumOpClasses; ++c)
     t += compute_s[c] / device.efficiency[c].compute + memory_s[c] / device.efficiency[c].memory;
+  const Efficiency& matmul = device.efficiency[static_cast<int>(OpClass::kMatmul)];
+  for (const auto& [key, s] : matmul_type_s) {
+    auto it = device.matmul_type_efficiency.find(key);
+    const Efficiency& e = it == device.matmul_type_efficiency.end() ? matmul : it->second;
+    t += s[0] / e.compute + s[1] / e.memory;
+  }
   return t;
 }
 

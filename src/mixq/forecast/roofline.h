@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <string>
 
 #include "mixq/forecast/device.h"
@@ -40,10 +41,14 @@ MemoryChoice ChooseMemoryLevel(const Device& device, double working_set_bytes);
 struct TimeTerms {
   std::array<double, kNumOpClasses> compute_s{};  // flops / peak of compute-bound ops
   std::array<double, kNumOpClasses> memory_s{};   // bytes / bandwidth of memory-bound ops
+  // Matmuls whose weight type has its own factors (Device::matmul_type_efficiency), by type:
+  // {compute_s, memory_s}; these are not in the class arrays.
+  std::map<std::string, std::array<double, 2>> matmul_type_s;
   double launches = 0;
   double passes = 0;
 
-  void AddOp(const Op& op, const OpTiming& timing, double peak, double bandwidth);
+  // `type_key`: Device::MatmulTypeKey(op) ("" for class factors).
+  void AddOp(const Op& op, const OpTiming& timing, double peak, double bandwidth, const std::string& type_key = "");
   void Add(const TimeTerms& other, double scale = 1.0);
   // The time these terms give with `device`'s efficiencies and overheads.
   double Seconds(const Device& device) const;
