@@ -92,7 +92,11 @@ void MatMul(const Context& ctx, const WeightMatrix& w, const float* x, int64_t n
   Context local = ctx;
   if (work < (1 << 15)) local.n_threads = 1;  // too small to be worth a parallel region
   if (const std::optional<int32_t> offset = kernels::QuantKernelOffset(w.type)) {
-    QuantizedActivations xq;  // x{n, cols} as 8-bit codes, quantized once for all rows
+    // x{n, cols} as 8-bit codes, quantized once for all rows. The buffers are per calling
+    // thread and only grow: pure scratch (no result depends on what they held before), kept
+    // so that a decode step's ~200 products allocate nothing.
+    thread_local QuantizedActivations scratch;
+    QuantizedActivations& xq = scratch;  // bound here: a worker naming `scratch` gets its own
     QuantizeActivations(local, x, n, w.cols, *offset, &xq);
     ParallelFor(local, w.rows, 16, [&](int64_t r0, int64_t r1) { QuantRows(ctx.isa, w, xq, y, r0, r1); });
     return;

@@ -8,7 +8,8 @@
 //                       integer dot of unsigned weight codes u = q + offset starting from this
 //                       bias gives sum (u - offset) * x = sum q * x exactly, lane by lane, with
 //                       no extra instruction (VNNI dpbusd accumulates onto it).
-// Rounding is round-half-away-from-zero, scalar, identical for every ISA.
+// Rounding: q = trunc(x / d + 0.5 * sign(x)) in f32 (round half away from zero, computed the
+// same way on every ISA). The buffers are reused across calls (grown, never zero-filled).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,7 @@ struct QuantizedActivations {
   std::vector<float> d;
   std::vector<int32_t> sum16;
   std::vector<int32_t> bias;
+  // Capacity management: vectors only grow, so repeated calls allocate nothing.
 
   const int8_t* row_qs(int64_t t) const { return qs.data() + t * k; }
   const float* row_d(int64_t t) const { return d.data() + t * (k / 32); }
