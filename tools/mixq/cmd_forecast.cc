@@ -133,7 +133,7 @@ int RunForecast(const ForecastOptions& o) {
 
 struct CalibrateOptions {
   std::vector<std::string> runs;
-  std::string hw, output;
+  std::string hw, output, statistic = "median";
   std::vector<std::string> params, holdout_models;
   int holdout_every = 0;
   double prior_weight = 1e-3;
@@ -145,9 +145,11 @@ Result<CalibrationRuns> LoadRuns(const CalibrateOptions& o) {
     MIXQ_ASSIGN_OR_RETURN(ResolvedModel m, ResolveModel(ref.model, ref.type, ref.plan, ref.kv_type));
     return m.spec;
   };
+  std::optional<BenchStatistic> statistic = ParseBenchStatistic(o.statistic);
+  if (!statistic) return Err("--stat: expected median, best or mean, got '{}'", o.statistic);
   CalibrationRuns runs;
   for (const std::string& path : o.runs) {
-    MIXQ_ASSIGN_OR_RETURN(CalibrationRuns more, LoadCalibrationRuns(path, resolve));
+    MIXQ_ASSIGN_OR_RETURN(CalibrationRuns more, LoadCalibrationRuns(path, resolve, *statistic));
     AppendRuns(std::move(more), &runs);
   }
   HoldOutEveryNth(o.holdout_every, &runs);
@@ -207,6 +209,8 @@ void AddRunsOptions(CLI::App* app, CalibrateOptions* o) {
       ->required();
   app->add_option("--hw", o->hw, "device file or name (see mixq device list)")->required();
   app->add_option("--holdout-every", o->holdout_every, "also hold out every N-th run (0: only runs marked holdout)");
+  app->add_option("--stat", o->statistic,
+                  "which repetition statistic of mixq bench is measured: median (default), best, mean");
   app->add_option("--holdout-model", o->holdout_models, "also hold out runs whose model path contains this")
       ->delimiter(',');
   app->add_flag("--json", o->json, "print the report as JSON");

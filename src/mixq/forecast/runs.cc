@@ -23,7 +23,8 @@ std::string BaseName(std::string path) {
 }
 
 // One test of a run -> one measurement (model and holdout filled in by the caller).
-Result<Measurement> ParseTest(const Json& test, const std::string& path, const JsonSource& src) {
+Result<Measurement> ParseTest(const Json& test, const std::string& path, const JsonSource& src,
+                              BenchStatistic statistic) {
   if (!test.is_object()) return src.FieldError(path, "must be an object");
   MIXQ_ASSIGN_OR_RETURN(std::optional<std::string> name, OptionalString(test, "name", path, src));
   if (!name || name->size() < 3) return src.FieldError(FieldPath(path, "name"), "missing (\"ppN\" or \"tgN\")");
@@ -42,9 +43,11 @@ Result<Measurement> ParseTest(const Json& test, const std::string& path, const J
   MIXQ_ASSIGN_OR_RETURN(m.batch, IntegerOr(test, "batch", path, src, 1));
   MIXQ_ASSIGN_OR_RETURN(m.chunk, IntegerOr(test, "chunk", path, src, 0));
   if (m.depth < 0 || m.batch < 1 || m.chunk < 0) return src.FieldError(path, "depth/chunk must be >= 0, batch >= 1");
-  // The median of the bench's repetitions when it reports one (robust to a disturbed sample on a
-  // shared machine), else the mean.
-  const char* key = test.contains("tokens_per_s_median") ? "tokens_per_s_median" : "tokens_per_s_mean";
+  // The median (or best) of the bench's repetitions when it reports them, else the mean.
+  const char* key = statistic == BenchStatistic::kMedian ? "tokens_per_s_median"
+                    : statistic == BenchStatistic::kBest ? "tokens_per_s_best"
+                                                         : "tokens_per_s_mean";
+  if (!test.contains(key)) key = "tokens_per_s_mean";
   MIXQ_ASSIGN_OR_RETURN(double tps, PositiveNumber(test, key, path, src));
   // tokens/s counts every sequence's tokens.
   const double batch_tps = tps / static_cast<double>(m.batch);
@@ -56,8 +59,15 @@ Result<Measurement> ParseTest(const Json& test, const std::string& path, const J
 
 }  // namespace
 
+std::optional<BenchStatistic> ParseBenchStatistic(const std::string& name) {
+  if (name == "median") return BenchStatistic::kMedian;
+  if (name == "best") return BenchStatistic::kBest;
+  if (name == "mean") return BenchStatistic::kMean;
+  return std::nullopt;
+}
+
 Result<CalibrationRuns> ParseCalibrationRuns(const std::string& json_text, const std::string& source,
-                                             const ModelResolver& resolve) {
+                                             const ModelResolver& resolve, BenchStatistic statistic) {
   const JsonSource src{"calibrate", source};
   MIXQ_ASSIGN_OR_RETURN(Json root, ParseJsonObject(json_text, src));
   if (!root.contains("runs") && root.contains("tests") && root.contains("model")) {
@@ -90,7 +100,7 @@ Result<CalibrationRuns> ParseCalibrationRuns(const std::string& json_text, const
     if (tests == run.end() || !tests->is_array()) return src.FieldError(FieldPath(path, "tests"), "missing array");
     const std::string desc = ref.plan ? "plan " + BaseName(*ref.plan) : ref.type ? DTypeName(*ref.type) : "stored";
     for (size_t t = 0; t < tests->size(); ++t) {
-      MIXQ_ASSIGN_OR_RETURN(Measurement m, ParseTest((*tests)[t], fmt::format("{}.tests[{}]", path, t), src));
+      MIXQ_ASSIGN_OR_RETURN(Measurement m, ParseTest((*tests)[t], fmt::format("{}.tests[{}]", path, t), src, statistic));
       m.model = *spec;
       m.holdout = holdout;
       m.label = fmt::format("{} {} {}", BaseName(ref.model), desc, m.label);
@@ -103,9 +113,10 @@ Result<CalibrationRuns> ParseCalibrationRuns(const std::string& json_text, const
   return out;
 }
 
-Result<CalibrationRuns> LoadCalibrationRuns(const std::string& path, const ModelResolver& resolve) {
+Result<CalibrationRuns> LoadCalibrationRuns(const std::string& path, const ModelResolver& resolve,
+                                            BenchStatistic statistic) {
   MIXQ_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path, "calibrate"));
-  return ParseCalibrationRuns(text, path, resolve);
+  return ParseCalibrationRuns(text, path, resolve, statistic);
 }
 
 void AppendRuns(CalibrationRuns more, CalibrationRuns* runs) {

@@ -11,8 +11,9 @@
 //                  "depth": 0, "batch": 1, "chunk": 0}]}]} depth/batch/chunk optional
 // A "ppN" test is a prefill of N tokens (seconds = N / tokens_per_s); a "tgN" test is N decode
 // steps, the first with `depth` tokens cached (seconds per step = 1 / tokens_per_s).
-// tokens_per_s_median is used instead of tokens_per_s_mean when a test has it (mixq bench
-// writes both). A file that is one `mixq bench --json` output as printed (an object with
+// Which of a test's numbers is the measurement: tokens_per_s_median (default) or
+// tokens_per_s_best when the test has it (mixq bench writes both; best = the least disturbed
+// repetition, for a loaded shared machine), else tokens_per_s_mean. A file that is one `mixq bench --json` output as printed (an object with
 // "model" and "tests", no "runs") is read as a single run with the model file's stored types.
 #pragma once
 
@@ -36,6 +37,10 @@ struct RunModel {
 };
 using ModelResolver = std::function<Result<ModelSpec>(const RunModel&)>;
 
+enum class BenchStatistic { kMedian, kBest, kMean };
+// "median", "best", "mean".
+std::optional<BenchStatistic> ParseBenchStatistic(const std::string& name);
+
 struct CalibrationRuns {
   std::vector<Measurement> measurements;
   std::vector<int> run_of;  // index of the run each measurement came from
@@ -45,8 +50,10 @@ struct CalibrationRuns {
 
 // Errors name the file and the field ("runs[2].tests[0].tokens_per_s_mean").
 Result<CalibrationRuns> ParseCalibrationRuns(const std::string& json_text, const std::string& source,
-                                             const ModelResolver& resolve);
-Result<CalibrationRuns> LoadCalibrationRuns(const std::string& path, const ModelResolver& resolve);
+                                             const ModelResolver& resolve,
+                                             BenchStatistic statistic = BenchStatistic::kMedian);
+Result<CalibrationRuns> LoadCalibrationRuns(const std::string& path, const ModelResolver& resolve,
+                                            BenchStatistic statistic = BenchStatistic::kMedian);
 
 // Adds `more`'s runs after those of `runs` (several input files).
 void AppendRuns(CalibrationRuns more, CalibrationRuns* runs);
