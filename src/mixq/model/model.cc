@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "mixq/base/parallel.h"
+#include "mixq/kernels/attention.h"
 #include "mixq/model/ops.h"
 #include "mixq/model/weights.h"
 
@@ -146,11 +147,8 @@ Status InferenceSession::Decode(const Context& ctx, const std::vector<int32_t>& 
         const int64_t t = item / c.n_heads, h = item % c.n_heads, kv_head = h / group;
         const int64_t span = n_past_ + t + 1;
         const float* q = s.q.data() + t * q_dim + h * hd;
-        for (int64_t j = 0; j < span; ++j) scores[j] = DotF32(ctx.isa, q, k_layer + j * kv_dim + kv_head * hd, hd) * scale;
-        Softmax(scores.data(), span);
-        float* out = s.att.data() + t * q_dim + h * hd;
-        std::fill(out, out + hd, 0.0f);
-        for (int64_t j = 0; j < span; ++j) AxpyF32(ctx.isa, scores[j], v_layer + j * kv_dim + kv_head * hd, out, hd);
+        Attend(ctx.isa, q, k_layer + kv_head * hd, v_layer + kv_head * hd, span, kv_dim, hd, scale, scores.data(),
+               s.att.data() + t * q_dim + h * hd);
       }
     });
     Project(ctx, lw.wo, s.att.data(), n, s.proj.data());

@@ -22,7 +22,4 @@ void RopeAngles(int64_t pos, const float* inv_freq, int64_t half, float* cos_sin
 // gate[i] = silu(gate[i]) * up[i]; {n}
 void SiluMul(float* gate, const float* up, int64_t n);
 
-// In-place softmax over {n}.
-void Softmax(float* x, int64_t n);
-
 }  // namespace mixq
