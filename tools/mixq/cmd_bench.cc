@@ -47,6 +47,8 @@ void PrintJson(const BenchCliOptions& o, const Context& ctx, const Model& model,
                     {"tokens_per_s_stddev", t.tps.stddev},
                     {"tokens_per_s_median", t.tps_median},
                     {"tokens_per_s_best", t.tps_best},
+                    {"cpu_tokens_per_s_median", t.cpu_tps_median},
+                    {"samples_cpu_s", t.cpu_seconds},
                     {"samples_tokens_per_s", t.tokens_per_s},
                     {"samples_s", t.seconds}});
   nlohmann::json out = {{"model", o.model},

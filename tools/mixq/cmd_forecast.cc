@@ -146,7 +146,7 @@ Result<CalibrationRuns> LoadRuns(const CalibrateOptions& o) {
     return m.spec;
   };
   std::optional<BenchStatistic> statistic = ParseBenchStatistic(o.statistic);
-  if (!statistic) return Err("--stat: expected median, best or mean, got '{}'", o.statistic);
+  if (!statistic) return Err("--stat: expected median, best, mean or cpu-median, got '{}'", o.statistic);
   CalibrationRuns runs;
   for (const std::string& path : o.runs) {
     MIXQ_ASSIGN_OR_RETURN(CalibrationRuns more, LoadCalibrationRuns(path, resolve, *statistic));
@@ -210,7 +210,8 @@ void AddRunsOptions(CLI::App* app, CalibrateOptions* o) {
   app->add_option("--hw", o->hw, "device file or name (see mixq device list)")->required();
   app->add_option("--holdout-every", o->holdout_every, "also hold out every N-th run (0: only runs marked holdout)");
   app->add_option("--stat", o->statistic,
-                  "which repetition statistic of mixq bench is measured: median (default), best, mean");
+                  "which repetition statistic of mixq bench is measured: median (default), best, mean, cpu-median "
+                  "(CPU time; 1-thread runs on a loaded machine)");
   app->add_option("--holdout-model", o->holdout_models, "also hold out runs whose model path contains this")
       ->delimiter(',');
   app->add_flag("--json", o->json, "print the report as JSON");

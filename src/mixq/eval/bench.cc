@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 
 #include "mixq/base/rng.h"
 #include "mixq/model/model.h"
@@ -11,19 +12,39 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+double ProcessCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+struct Timing {
+  double wall = 0, cpu = 0;
+};
+
 // One timed run: prompt processing decodes all tokens in one call; generation one at a time.
 // `prefix` (the depth) is decoded first, untimed.
-Result<double> TimeOnce(const Context& ctx, InferenceSession& session, const std::vector<int32_t>& prefix,
+Result<Timing> TimeOnce(const Context& ctx, InferenceSession& session, const std::vector<int32_t>& prefix,
                         const std::vector<int32_t>& tokens, bool generation) {
   session.Reset();
   if (!prefix.empty()) MIXQ_RETURN_IF_ERROR(session.Decode(ctx, prefix, /*all_logits=*/false));
+  const double cpu0 = ProcessCpuSeconds();
   const Clock::time_point t0 = Clock::now();
   if (generation) {
     for (int32_t t : tokens) MIXQ_RETURN_IF_ERROR(session.Decode(ctx, {t}, /*all_logits=*/false));
   } else {
     MIXQ_RETURN_IF_ERROR(session.Decode(ctx, tokens, /*all_logits=*/false));
   }
-  return std::chrono::duration<double>(Clock::now() - t0).count();
+  Timing t;
+  t.wall = std::chrono::duration<double>(Clock::now() - t0).count();
+  t.cpu = ProcessCpuSeconds() - cpu0;
+  return t;
+}
+
+double MedianOf(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t k = v.size();
+  return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
 }
 
 Result<BenchTest> RunTest(const Context& ctx, const std::shared_ptr<const Model>& model, const BenchOptions& options,
@@ -38,20 +59,21 @@ Result<BenchTest> RunTest(const Context& ctx, const std::shared_ptr<const Model>
   if (options.warmup) {
     // As llama-bench: a whole prompt, or a single generated token.
     const std::vector<int32_t> warm = generation ? std::vector<int32_t>{tokens[0]} : tokens;
-    MIXQ_ASSIGN_OR_RETURN(double ignored, TimeOnce(ctx, session, prefix, warm, generation));
+    MIXQ_ASSIGN_OR_RETURN(Timing ignored, TimeOnce(ctx, session, prefix, warm, generation));
     (void)ignored;
   }
   for (int r = 0; r < options.repetitions; ++r) {
-    MIXQ_ASSIGN_OR_RETURN(double s, TimeOnce(ctx, session, prefix, tokens, generation));
+    MIXQ_ASSIGN_OR_RETURN(Timing timing, TimeOnce(ctx, session, prefix, tokens, generation));
+    const double s = timing.wall;
     test.seconds.push_back(s);
+    test.cpu_seconds.push_back(timing.cpu);
     test.tokens_per_s.push_back(s > 0 ? static_cast<double>(n) / s : 0.0);
   }
   test.tps = ComputeMeanStd(test.tokens_per_s);
-  std::vector<double> sorted = test.tokens_per_s;
-  std::sort(sorted.begin(), sorted.end());
-  const size_t k = sorted.size();
-  test.tps_median = k % 2 ? sorted[k / 2] : 0.5 * (sorted[k / 2 - 1] + sorted[k / 2]);
-  test.tps_best = sorted.back();
+  test.tps_median = MedianOf(test.tokens_per_s);
+  test.tps_best = *std::max_element(test.tokens_per_s.begin(), test.tokens_per_s.end());
+  const double cpu = MedianOf(test.cpu_seconds);
+  test.cpu_tps_median = cpu > 0 ? static_cast<double>(n) / cpu : 0.0;
   return test;
 }
 

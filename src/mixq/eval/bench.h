@@ -36,10 +36,14 @@ struct BenchTest {
   int64_t n_tokens = 0;
   int64_t depth = 0;                 // tokens cached before the timed part
   std::vector<double> seconds;       // {repetitions}: wall time of each timed run
+  // {repetitions}: CPU time of the process (all threads) in each timed run. With one thread it
+  // is the run's time without the intervals other jobs held the CPU (a loaded shared machine).
+  std::vector<double> cpu_seconds;
   std::vector<double> tokens_per_s;  // {repetitions}
   MeanStd tps;                       // of tokens_per_s
   double tps_median = 0;             // median of tokens_per_s (robust on a shared machine)
   double tps_best = 0;               // max of tokens_per_s
+  double cpu_tps_median = 0;         // n_tokens / median of cpu_seconds
 };
 
 // Called as each test finishes (for progress lines).

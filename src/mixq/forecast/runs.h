@@ -37,8 +37,10 @@ struct RunModel {
 };
 using ModelResolver = std::function<Result<ModelSpec>(const RunModel&)>;
 
-enum class BenchStatistic { kMedian, kBest, kMean };
-// "median", "best", "mean".
+// kCpuMedian: cpu_tokens_per_s_median, from the process's CPU time (meaningful with 1 thread:
+// the time the run would take with the CPU to itself).
+enum class BenchStatistic { kMedian, kBest, kMean, kCpuMedian };
+// "median", "best", "mean", "cpu-median".
 std::optional<BenchStatistic> ParseBenchStatistic(const std::string& name);
 
 struct CalibrationRuns {
