@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.h"
+#include "mixq/io/hf_model.h"
 #include "mixq/io/model_files.h"
 
 namespace mixq::cli {
@@ -13,25 +14,14 @@ struct InspectOptions {
   bool json = false;
 };
 
+// The Hugging Face config.json view of the model (as `mixq synth` writes it), plus the
+// properties mixq derives that config.json leaves implicit.
 nlohmann::json ConfigJson(const ModelConfig& c) {
-  return {{"architecture", ArchitectureName(c.arch)},
-          {"hidden_size", c.dim},
-          {"intermediate_size", c.hidden_dim},
-          {"num_hidden_layers", c.n_layers},
-          {"num_attention_heads", c.n_heads},
-          {"num_key_value_heads", c.n_kv_heads},
-          {"head_dim", c.head_dim},
-          {"vocab_size", c.vocab_size},
-          {"max_position_embeddings", c.max_seq_len},
-          {"rms_norm_eps", c.norm_eps},
-          {"rope_theta", c.rope_theta},
-          {"rope_layout", c.rope_layout == RopeLayout::kHalf ? "half (rotate_half / neox)" : "interleaved"},
-          {"rope_scaling_llama3", c.rope_scaling.enabled},
-          {"tie_word_embeddings", c.tied_embeddings},
-          {"qkv_bias", c.qkv_bias},
-          {"qk_norm", c.qk_norm},
-          {"bos_token_id", c.bos_token_id},
-          {"eos_token_id", c.eos_token_id}};
+  nlohmann::json j = nlohmann::json::parse(HfConfigJson(c));
+  j["rope_layout"] = c.rope_layout == RopeLayout::kHalf ? "half (rotate_half / neox)" : "interleaved";
+  j["qkv_bias"] = c.qkv_bias;
+  j["qk_norm"] = c.qk_norm;
+  return j;
 }
 
 int Inspect(const InspectOptions& o) {
