@@ -13,8 +13,9 @@
 #   REPS=5                 timed repetitions per bench test (the median is used)
 #   GEN=16                 decode steps per tg test
 #   HOLDOUT=qwen2.5        held-out runs: model paths containing this (comma-separated list)
-#   STAT=median            bench statistic compared with the forecast: median, best (least disturbed
-#                          repetition, for a loaded machine) or mean
+#   STAT=                  bench statistic compared with the forecast: median, best (least disturbed
+#                          repetition), mean, cpu-median (process CPU time; the default with 1 thread)
+#   TAG=                   suffix of the calibrate step's report names (several splits side by side)
 #   PARAMS=...             fitted parameters (default: matmul compute/memory per weight type,
 #                          attention compute/memory, per-op overhead)
 #   MAX_LOAD=1.5           wait (up to WAIT_S seconds) for the 1-minute load average to fall below this
@@ -31,7 +32,7 @@ GEN=${GEN:-16}
 HOLDOUT=${HOLDOUT:-qwen2.5}
 MAX_LOAD=${MAX_LOAD:-1.5}
 WAIT_S=${WAIT_S:-300}
-STAT=${STAT:-median}
+STAT=${STAT:-$([ "$THREADS" = 1 ] && echo cpu-median || echo median)}
 MIXQ=${MIXQ:-$BUILD/mixq}
 WIKI=../shared/models/wiki-llama-8m
 TYPES="f32 bf16 q8_0 q4_0"
@@ -102,12 +103,13 @@ if want calibrate; then
   probed=$OUT/device-probed-t$THREADS.json
   [ -f "$probed" ] || probed=devices/this-machine.json
   runs=("$OUT"/bench/*-t"$THREADS".json)
+  name=t$THREADS-$STAT${TAG:+-$TAG}
   echo "== uncalibrated ($probed): predicted vs measured, all runs" >&2
-  "$MIXQ" forecast validate "${runs[@]}" --hw "$probed" --holdout-model "$HOLDOUT" --stat "$STAT" | tee "$OUT/validate-uncalibrated-t$THREADS-$STAT.txt"
+  "$MIXQ" forecast validate "${runs[@]}" --hw "$probed" --holdout-model "$HOLDOUT" --stat "$STAT" | tee "$OUT/validate-uncalibrated-$name.txt"
   echo "== calibrate on the runs not matching '$HOLDOUT', validate on those that do" >&2
   "$MIXQ" forecast calibrate "${runs[@]}" --hw "$probed" --holdout-model "$HOLDOUT" --stat "$STAT" --params "$PARAMS" \
-    -o "$OUT/device-calibrated-t$THREADS-$STAT.json" | tee "$OUT/calibrate-t$THREADS-$STAT.txt"
-  "$MIXQ" forecast validate "${runs[@]}" --hw "$OUT/device-calibrated-t$THREADS-$STAT.json" --holdout-model "$HOLDOUT" --stat "$STAT" \
-    --json > "$OUT/validate-calibrated-t$THREADS-$STAT.json"
-  echo "wrote $OUT/device-calibrated-t$THREADS-$STAT.json (copy to devices/this-machine.json to use it)" >&2
+    -o "$OUT/device-calibrated-$name.json" | tee "$OUT/calibrate-$name.txt"
+  "$MIXQ" forecast validate "${runs[@]}" --hw "$OUT/device-calibrated-$name.json" --holdout-model "$HOLDOUT" --stat "$STAT" \
+    --json > "$OUT/validate-calibrated-$name.json"
+  echo "wrote $OUT/device-calibrated-$name.json (copy to devices/this-machine.json to use it)" >&2
 fi
