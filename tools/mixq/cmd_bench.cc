@@ -5,6 +5,7 @@
 
 #include "command.h"
 #include "mixq/eval/bench.h"
+#include "mixq/eval/membw.h"
 #include "mixq/model/model.h"
 
 namespace mixq::cli {
@@ -20,6 +21,7 @@ struct BenchCliOptions {
   bool no_warmup = false;
   bool json = false;
   std::string output = "md";
+  bool membw = false;
   ComputeOptions compute;
 };
 
@@ -72,10 +74,33 @@ void PrintTable(const BenchCliOptions& o, const Context& ctx, const Model& model
                 IsaName(ctx.isa), ctx.n_threads, t.name.c_str(), t.tps.mean, t.tps.stddev);
 }
 
+// mixq bench --membw: read bandwidth per working-set size; the largest is main memory.
+int RunMembw(const BenchCliOptions& o, const Context& ctx) {
+  auto points = eval::MeasureReadBandwidth(ctx, eval::DefaultBandwidthSizes(), 0.2, o.repetitions);
+  if (!points.ok()) return ReportError(points.status());
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& p : *points) {
+    list.push_back({{"bytes", p.bytes}, {"gb_per_s", p.bytes_per_s / 1e9}});
+    std::fprintf(stderr, "[membw] %8.1f MiB: %7.1f GB/s\n", p.bytes / 1048576.0, p.bytes_per_s / 1e9);
+  }
+  const double dram = points->back().bytes_per_s / 1e9;
+  if (o.json || o.output == "json") {
+    std::printf("%s\n", nlohmann::json{{"threads", ctx.n_threads}, {"isa", IsaName(ctx.isa)}, {"points", list},
+                                       {"memory_gb_per_s", dram}}.dump(2).c_str());
+  } else {
+    std::printf("| working set | read GB/s |\n| ---: | ---: |\n");
+    for (const auto& p : *points) std::printf("| %.0f MiB | %.1f |\n", p.bytes / 1048576.0, p.bytes_per_s / 1e9);
+    std::printf("memory read bandwidth (largest working set, %d threads): %.1f GB/s\n", ctx.n_threads, dram);
+  }
+  return 0;
+}
+
 int Run(const BenchCliOptions& o) {
   auto ctx = MakeContext(o.compute);
   if (!ctx.ok()) return ReportError(ctx.status());
   if (o.output != "md" && o.output != "json") return ReportError(Err("-o/--output: expected md or json, got '{}'", o.output));
+  if (o.membw) return RunMembw(o, *ctx);
+  if (o.model.empty()) return ReportError(Err("bench: a MODEL is required (or --membw)"));
   auto model = Model::Load(o.model);
   if (!model.ok()) return ReportError(model.status());
   eval::BenchOptions options;
@@ -99,7 +124,8 @@ int Run(const BenchCliOptions& o) {
 
 CommandRegistration reg("bench", "prompt-processing and generation throughput (like llama-bench)", [](CLI::App* sub) {
   auto o = std::make_shared<BenchCliOptions>();
-  sub->add_option("model", o->model, "model: Hugging Face directory, .gguf or llama2.c .bin")->required();
+  sub->add_option("model", o->model, "model: Hugging Face directory, .gguf or llama2.c .bin");
+  sub->add_flag("--membw", o->membw, "measure this machine's memory read bandwidth instead (no model)");
   sub->add_option("-p,--n-prompt,--pp", o->prompt_sizes, "prompt sizes, comma-separated; 0 skips (default 512)")
       ->delimiter(',');
   sub->add_option("-n,--n-gen,--tg", o->gen_sizes, "generation lengths, comma-separated; 0 skips (default 128)")
