@@ -340,6 +340,7 @@ int RunProbe(const ProbeOptions& o) {
   std::fprintf(stderr, "[probe] fork/join: %.2f us\n", d.overhead_per_op * 1e6);
   d.exec.activation_type = DType::kF32;
   d.exec.fusion.flash_attention = true;  // mixq's attention never writes the score matrix
+  d.exec.kv_per_query_head = true;       // one work item per (token, query head) reads its K/V rows
   d.efficiency = forecast::DefaultEfficiencies("cpu");
   d.efficiency_source = "uncalibrated: mixq defaults for kind 'cpu' (docs/forecast.md#default-efficiency-factors); "
                         "fit with 'mixq forecast calibrate'";

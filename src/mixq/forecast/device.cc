@@ -107,6 +107,7 @@ Status ParseRuntime(const Json& root, const JsonSource& src, Device* dev) {
     MIXQ_ASSIGN_OR_RETURN(f.flash_attention, BoolOr(*fusion, "flash_attention", "runtime.fusion", src, false));
     MIXQ_ASSIGN_OR_RETURN(f.swiglu, BoolOr(*fusion, "swiglu", "runtime.fusion", src, false));
   }
+  MIXQ_ASSIGN_OR_RETURN(dev->exec.kv_per_query_head, BoolOr(*rt, "kv_per_query_head", "runtime", src, false));
   MIXQ_ASSIGN_OR_RETURN(const Json* overhead, OptionalObject(*rt, "overhead_us", "runtime", src));
   if (!overhead) return src.FieldError("runtime.overhead_us", "missing");
   for (const char* key : {"per_op", "per_pass"}) {
@@ -246,6 +247,7 @@ std::string DeviceToJson(const Device& dev) {
   rt["activation_type"] = DTypeName(dev.exec.activation_type);
   const Fusion& f = dev.exec.fusion;
   rt["fusion"] = {{"qkv", f.qkv}, {"norm", f.norm}, {"flash_attention", f.flash_attention}, {"swiglu", f.swiglu}};
+  if (dev.exec.kv_per_query_head) rt["kv_per_query_head"] = true;
   rt["overhead_us"]["per_op"] = SourcedNumber(dev, "runtime.overhead_us.per_op", dev.overhead_per_op / kMicro);
   rt["overhead_us"]["per_pass"] = SourcedNumber(dev, "runtime.overhead_us.per_pass", dev.overhead_per_pass / kMicro);
   Json& eff = j["efficiency"];

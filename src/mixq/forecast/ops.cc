@@ -11,7 +11,8 @@ namespace {
 class PassBuilder {
  public:
   PassBuilder(const ModelSpec& model, const ExecutionSpec& exec, const PassShape& shape)
-      : c_(model.config), model_(model), fusion_(exec.fusion), shape_(shape) {
+      : c_(model.config), model_(model), fusion_(exec.fusion), kv_per_query_head_(exec.kv_per_query_head),
+        shape_(shape) {
     act_ = BytesPerElement(exec.activation_type);
     kv_ = BytesPerElement(model.kv_type);
     const double t = static_cast<double>(shape.tokens), p = static_cast<double>(shape.past);
@@ -127,7 +128,8 @@ class PassBuilder {
     store.kv_bytes = rows_ * 2 * kvd * kv_;
 
     const double scores = batch_ * nh * sum_ctx_;  // score elements over the pass
-    const double kv_read = batch_ * ctx_end_ * kvd * kv_;  // K (or V) of every sequence, once
+    // K (or V) of every sequence, once (or once per query head: q_dim = n_heads x head_dim).
+    const double kv_read = batch_ * ctx_end_ * (kv_per_query_head_ ? qd : kvd) * kv_;
     const bool flash = fusion_.flash_attention;
     Op& qk = Add("attn_scores", l, OpClass::kAttention);
     qk.flops = 2 * hd * scores;
@@ -172,6 +174,7 @@ class PassBuilder {
   const ModelConfig& c_;
   const ModelSpec& model_;
   const Fusion fusion_;
+  const bool kv_per_query_head_;
   const PassShape shape_;
   double act_ = 4, kv_ = 2, batch_ = 1, rows_ = 1, sum_ctx_ = 1, ctx_end_ = 1;
   std::vector<Op> ops_;

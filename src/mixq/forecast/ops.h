@@ -62,6 +62,9 @@ struct ModelSpec {
 struct ExecutionSpec {
   DType activation_type = DType::kF32;  // element type of activations and attention scores
   Fusion fusion;
+  // Attention reads each KV head's keys and values once per query head (a loop over query
+  // heads, as mixq's engine runs it) instead of once per sequence (GQA-aware kernels).
+  bool kv_per_query_head = false;
 };
 
 struct PassShape {
