@@ -94,6 +94,17 @@ TEST(OpCounts, DecodeStepReadsTheWholeCache) {
   EXPECT_DOUBLE_EQ(qk.kv_bytes, 11.0 * 32 * 2);    // 704
 }
 
+TEST(OpCounts, KvReadPerQueryHead) {
+  // mixq's engine: every query head reads its KV head's rows, so K and V are read
+  // n_heads / n_kv_heads = 2 times over (q_dim 64 instead of kv_dim 32 per position).
+  ExecutionSpec exec;
+  exec.kv_per_query_head = true;
+  auto ops = BuildPassOps(Spec(SmallConfig(), DType::kF32, DType::kF16), exec, PassShape{1, 10, 1, 1, true});
+  EXPECT_DOUBLE_EQ(Find(ops, "attn_scores", 1).kv_bytes, 11.0 * 64 * 2);
+  EXPECT_DOUBLE_EQ(Find(ops, "attn_values", 1).kv_bytes, 11.0 * 64 * 2);
+  EXPECT_DOUBLE_EQ(Find(ops, "attn_scores", 1).flops, 2.0 * 16 * 4 * 11);  // arithmetic unchanged
+}
+
 TEST(OpCounts, QuantizedWeightsUseBitsPerWeight) {
   auto ops = BuildPassOps(Spec(SmallConfig(), DType::kQ4_0), ExecutionSpec{}, PassShape{1, 0, 1, 1, true});
   EXPECT_DOUBLE_EQ(Find(ops, "attn_q", 0).weight_bytes, 4096 * 4.5 / 8);  // 2304

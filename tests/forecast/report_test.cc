@@ -80,6 +80,42 @@ TEST(CalibrationRuns, ReadsBenchOutput) {
   EXPECT_TRUE(runs->measurements[0].holdout);
 }
 
+TEST(CalibrationRuns, ReadsBareBenchJsonAndPicksTheStatistic) {
+  // One `mixq bench --json` output as printed: no "runs", stored types (the resolver's default).
+  const std::string bench = R"({"model": "small", "threads": 1, "isa": "avx512", "repetitions": 5,
+    "tests": [{"name": "tg16@d512", "n_tokens": 16, "depth": 512, "tokens_per_s_mean": 40.0,
+               "tokens_per_s_median": 50.0, "tokens_per_s_best": 100.0, "cpu_tokens_per_s_median": 200.0}]})";
+  auto seconds = [&](BenchStatistic stat) {
+    Result<CalibrationRuns> runs = ParseCalibrationRuns(bench, "bench.json", SmallResolver, stat);
+    EXPECT_TRUE(runs.ok()) << runs.message();
+    EXPECT_EQ(runs->measurements.at(0).depth, 512);
+    EXPECT_EQ(runs->measurements.at(0).label, "small stored tg16@d512");
+    return runs->measurements.at(0).seconds;
+  };
+  EXPECT_DOUBLE_EQ(seconds(BenchStatistic::kMedian), 0.02);
+  EXPECT_DOUBLE_EQ(seconds(BenchStatistic::kBest), 0.01);
+  EXPECT_DOUBLE_EQ(seconds(BenchStatistic::kMean), 0.025);
+  EXPECT_DOUBLE_EQ(seconds(BenchStatistic::kCpuMedian), 0.005);
+  EXPECT_EQ(ParseBenchStatistic("cpu-median"), BenchStatistic::kCpuMedian);
+  EXPECT_FALSE(ParseBenchStatistic("p90").has_value());
+
+  // Several files; a shape held out by its model path.
+  Result<CalibrationRuns> all = ParseCalibrationRuns(bench, "a.json", SmallResolver);
+  ASSERT_TRUE(all.ok());
+  Result<CalibrationRuns> more = ParseCalibrationRuns(
+      R"({"schema_version": 1, "runs": [{"model": "small", "tests": [{"name": "pp8", "n_tokens": 8,
+         "tokens_per_s_mean": 80.0}]}]})", "b.json", SmallResolver);
+  ASSERT_TRUE(more.ok());
+  AppendRuns(std::move(*more), &*all);
+  ASSERT_EQ(all->measurements.size(), 2u);
+  EXPECT_EQ(all->n_runs, 2);
+  EXPECT_EQ(all->run_of[1], 1);
+  HoldOutModels({"nomatch"}, &*all);
+  EXPECT_FALSE(all->measurements[0].holdout || all->measurements[1].holdout);
+  HoldOutModels({"sma"}, &*all);
+  EXPECT_TRUE(all->measurements[0].holdout && all->measurements[1].holdout);
+}
+
 TEST(CalibrationRuns, ErrorsNameTheField) {
   auto message = [](const std::string& text) { return ParseCalibrationRuns(text, "r.json", SmallResolver).message(); };
   EXPECT_NE(message(R"({"schema_version": 1, "runs": [{"model": "small", "tests": [{"name": "xx5", "n_tokens": 5,
