@@ -3,7 +3,11 @@
 // activations (the error is then only the 8-bit activation rounding, bounded per block).
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "mixq/base/rng.h"
@@ -105,6 +109,51 @@ TEST(QuantMatMul, SpecificationMatchesDequantizedProductWithinActivationRounding
         }
         EXPECT_NEAR(y[t * rows + r], exact, bound + 1e-4 * std::fabs(exact) + 1e-5) << DTypeName(type);
       }
+  }
+}
+
+// The weights end exactly where an inaccessible page begins, so any read past the matrix
+// (e.g. a kernel taking blocks in pairs reading a missing second block) faults.
+class GuardedCopy {
+ public:
+  explicit GuardedCopy(const std::vector<uint8_t>& bytes) {
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    span_ = (bytes.size() + page - 1) / page * page + page;
+    base_ = static_cast<uint8_t*>(mmap(nullptr, span_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    EXPECT_NE(base_, MAP_FAILED);
+    EXPECT_EQ(mprotect(base_ + span_ - page, page, PROT_NONE), 0);
+    data_ = base_ + span_ - page - bytes.size();
+    std::memcpy(data_, bytes.data(), bytes.size());
+  }
+  ~GuardedCopy() { munmap(base_, span_); }
+  const uint8_t* data() const { return data_; }
+
+ private:
+  uint8_t* base_ = nullptr;
+  uint8_t* data_ = nullptr;
+  size_t span_ = 0;
+};
+
+TEST(QuantMatMul, NeverReadsPastTheMatrix) {
+  Rng rng(12);
+  for (DType type : KernelTypes()) {
+    const int64_t block = GetDTypeInfo(type).block_size;
+    for (int64_t cols : {block, 3 * block}) {  // odd block counts end on a lone block
+      QuantMatrix m = Make(type, 5, cols, rng);
+      GuardedCopy guarded(m.bytes);
+      WeightMatrix w = m.w;
+      w.data = guarded.data();
+      for (int64_t n : {1, 6}) {
+        std::vector<float> x(static_cast<size_t>(n * cols), 0.25f), y(static_cast<size_t>(n * 5));
+        for (Isa isa : {Isa::kRef, Isa::kAvx2, Isa::kAvx512}) {
+          if (!IsaSupported(isa)) continue;
+          Context ctx;
+          ctx.isa = isa;
+          MatMul(ctx, w, x.data(), n, y.data());
+          for (float v : y) ASSERT_TRUE(std::isfinite(v)) << DTypeName(type) << " " << IsaName(isa) << " cols=" << cols;
+        }
+      }
+    }
   }
 }
 

@@ -17,9 +17,10 @@ namespace {
 // in bytes 32..63 (element order), so int32 lanes 0..7 belong to block b and 8..15 to b+1,
 // matching the activation codes and bias, which are contiguous across blocks.
 // Scales2 returns the f32 scales of the two blocks in the two low floats.
-inline __m128 TwoHalves(const uint8_t* p, size_t stride) {
-  const uint32_t pair = static_cast<uint32_t>(*reinterpret_cast<const uint16_t*>(p)) |
-                        static_cast<uint32_t>(*reinterpret_cast<const uint16_t*>(p + stride)) << 16;
+// Without a second block its scale is 0 and nothing past the row is read.
+inline __m128 TwoHalves(const uint8_t* p, size_t stride, bool second) {
+  const uint32_t hi = second ? *reinterpret_cast<const uint16_t*>(p + stride) : 0;
+  const uint32_t pair = static_cast<uint32_t>(*reinterpret_cast<const uint16_t*>(p)) | hi << 16;
   return _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(pair)));
 }
 
@@ -35,7 +36,7 @@ struct Q4_0W {
     const __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
     return _mm512_shuffle_i64x2(z, z, _MM_SHUFFLE(3, 1, 2, 0));  // [b0 lo, b0 hi, b1 lo, b1 hi]
   }
-  static __m128 Scales2(const uint8_t* p) { return TwoHalves(p, kBytes); }
+  static __m128 Scales2(const uint8_t* p, bool second) { return TwoHalves(p, kBytes, second); }
 };
 struct Q8_0W {
   static constexpr size_t kBytes = sizeof(BlockQ8_0);
@@ -44,7 +45,7 @@ struct Q8_0W {
     const __m256i b1 = second ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + kBytes + 2)) : _mm256_set1_epi8(-128);
     return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(b0), b1, 1), _mm512_set1_epi8(-128));
   }
-  static __m128 Scales2(const uint8_t* p) { return TwoHalves(p, kBytes); }
+  static __m128 Scales2(const uint8_t* p, bool second) { return TwoHalves(p, kBytes, second); }
 };
 
 // [s0 x 8, s1 x 8] from the two low floats of v.
@@ -80,12 +81,13 @@ inline void Tile(const WeightMatrix& w, const QuantizedActivations& xq, float* y
       // Decode streams weights from memory: fetch the same place of the next row tile.
       if constexpr (TB == 1) _mm_prefetch(reinterpret_cast<const char*>(blk + RB * w.row_bytes), _MM_HINT_T0);
       wv[i] = W::Codes2(blk, second);
-      dw[i] = SpreadTwo(W::Scales2(blk));
+      dw[i] = SpreadTwo(W::Scales2(blk, second));
     }
     MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
       const __m512i xv = _mm512_maskz_loadu_epi32(half, xs[j] + b * 32);
       const __m512i bias = _mm512_maskz_loadu_epi32(half, bs[j] + b * 8);
-      const __m512 dx = SpreadTwo(_mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(ds[j] + b))));
+      const __m512 dx = SpreadTwo(second ? _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(ds[j] + b)))
+                                         : _mm_load_ss(ds[j] + b));  // never past the row's scales
       MIXQ_UNROLL for (int i = 0; i < RB; ++i) {
         const __m512i dp = _mm512_dpbusd_epi32(bias, wv[i], xv);
         acc[i][j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_mul_ps(dw[i], dx), acc[i][j]);
