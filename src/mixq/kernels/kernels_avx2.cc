@@ -7,6 +7,7 @@
 
 #include "mixq/base/half.h"
 #include "mixq/kernels/kernel_table.h"
+#include "mixq/kernels/tile_walk.h"
 
 // Register-blocked loops must be fully unrolled or the accumulators spill to the stack.
 #define MIXQ_UNROLL _Pragma("GCC unroll 16")
@@ -84,24 +85,9 @@ inline void Tile(const WeightMatrix& w, const float* x, float* y, int64_t r, int
     }
 }
 
-// Token blocks of 32 outside (keeps x in L1/L2), row blocks inside.
 template <typename Row, int RB, int TB>
 void Drive(const WeightMatrix& w, const float* x, int64_t n, float* y, int64_t r0, int64_t r1) {
-  constexpr int64_t kTokenBlock = 32;
-  for (int64_t tb = 0; tb < n; tb += kTokenBlock) {
-    const int64_t te = tb + kTokenBlock < n ? tb + kTokenBlock : n;
-    int64_t r = r0;
-    for (; r + RB <= r1; r += RB) {
-      int64_t t = tb;
-      for (; t + TB <= te; t += TB) Tile<Row, RB, TB>(w, x, y, r, t);
-      for (; t < te; ++t) Tile<Row, RB, 1>(w, x, y, r, t);
-    }
-    for (; r < r1; ++r) {
-      int64_t t = tb;
-      for (; t + TB <= te; t += TB) Tile<Row, 1, TB>(w, x, y, r, t);
-      for (; t < te; ++t) Tile<Row, 1, 1>(w, x, y, r, t);
-    }
-  }
+  WalkTiles<RB, TB>(n, r0, r1, [&]<int R, int T>(int64_t r, int64_t t) { Tile<Row, R, T>(w, x, y, r, t); });
 }
 
 template <typename Row>

@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "mixq/kernels/quant_kernels.h"
+#include "mixq/kernels/tile_walk.h"
 #include "mixq/quant/blocks.h"
 
 #define MIXQ_UNROLL _Pragma("GCC unroll 16")
@@ -81,22 +82,7 @@ inline void Tile(const WeightMatrix& w, const QuantizedActivations& xq, float* y
 
 template <typename W, int RB, int TB>
 void Drive(const WeightMatrix& w, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1) {
-  constexpr int64_t kTokenBlock = 32;
-  const int64_t n = xq.n;
-  for (int64_t tb = 0; tb < n; tb += kTokenBlock) {
-    const int64_t te = tb + kTokenBlock < n ? tb + kTokenBlock : n;
-    int64_t r = r0;
-    for (; r + RB <= r1; r += RB) {
-      int64_t t = tb;
-      for (; t + TB <= te; t += TB) Tile<W, RB, TB>(w, xq, y, r, t);
-      for (; t < te; ++t) Tile<W, RB, 1>(w, xq, y, r, t);
-    }
-    for (; r < r1; ++r) {
-      int64_t t = tb;
-      for (; t + TB <= te; t += TB) Tile<W, 1, TB>(w, xq, y, r, t);
-      for (; t < te; ++t) Tile<W, 1, 1>(w, xq, y, r, t);
-    }
-  }
+  WalkTiles<RB, TB>(xq.n, r0, r1, [&]<int R, int T>(int64_t r, int64_t t) { Tile<W, R, T>(w, xq, y, r, t); });
 }
 
 template <typename W>

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "mixq/kernels/quant_kernels.h"
+#include "mixq/kernels/tile_walk.h"
 #include "mixq/quant/blocks.h"
 
 #define MIXQ_KQ_UNROLL _Pragma("GCC unroll 16")
@@ -423,22 +424,7 @@ template <typename D, typename W, int RB, int TB>
 void KDrive(const WeightMatrix& w, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1) {
   const std::vector<float> minsums = MinSums<W>(xq);
   const TileArgs a{w, xq, minsums.data(), y};
-  constexpr int64_t kTokenBlock = 32;
-  const int64_t n = xq.n;
-  for (int64_t tb = 0; tb < n; tb += kTokenBlock) {
-    const int64_t te = tb + kTokenBlock < n ? tb + kTokenBlock : n;
-    int64_t r = r0;
-    for (; r + RB <= r1; r += RB) {
-      int64_t t = tb;
-      for (; t + TB <= te; t += TB) Tile<D, W, RB, TB>(a, r, t);
-      for (; t < te; ++t) Tile<D, W, RB, 1>(a, r, t);
-    }
-    for (; r < r1; ++r) {
-      int64_t t = tb;
-      for (; t + TB <= te; t += TB) Tile<D, W, 1, TB>(a, r, t);
-      for (; t < te; ++t) Tile<D, W, 1, 1>(a, r, t);
-    }
-  }
+  WalkTiles<RB, TB>(xq.n, r0, r1, [&]<int R, int T>(int64_t r, int64_t t) { Tile<D, W, R, T>(a, r, t); });
 }
 
 // Decode (n == 1): RB rows at a time; prefill: RB x TB register tiles.

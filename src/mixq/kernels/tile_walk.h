@@ -1,0 +1,32 @@
+// The order in which every matmul kernel visits its output tiles: token blocks of 32 (the
+// activations stay in L1/L2) outside, RB x TB register tiles of (rows, tokens) inside, with
+// narrower tiles (RB x 1, 1 x TB, 1 x 1) at the edges. `tile` is a lambda templated on the tile
+// size: tile.template operator()<R, T>(row, token). Each ISA file instantiates this with its own
+// lambda types, which have no linkage, so no instantiation compiled with one ISA's flags can be
+// merged with another's.
+#pragma once
+
+#include <cstdint>
+
+namespace mixq::kernels {
+
+template <int RB, int TB, typename TileFn>
+inline void WalkTiles(int64_t n_tokens, int64_t row_begin, int64_t row_end, TileFn&& tile) {
+  constexpr int64_t kTokenBlock = 32;
+  for (int64_t tb = 0; tb < n_tokens; tb += kTokenBlock) {
+    const int64_t te = tb + kTokenBlock < n_tokens ? tb + kTokenBlock : n_tokens;
+    int64_t r = row_begin;
+    for (; r + RB <= row_end; r += RB) {
+      int64_t t = tb;
+      for (; t + TB <= te; t += TB) tile.template operator()<RB, TB>(r, t);
+      for (; t < te; ++t) tile.template operator()<RB, 1>(r, t);
+    }
+    for (; r < row_end; ++r) {
+      int64_t t = tb;
+      for (; t + TB <= te; t += TB) tile.template operator()<1, TB>(r, t);
+      for (; t < te; ++t) tile.template operator()<1, 1>(r, t);
+    }
+  }
+}
+
+}  // namespace mixq::kernels
