@@ -2,20 +2,11 @@
 // head_dim % 8 tail is handled in scalar code, in order.
 #include <immintrin.h>
 
+#include "mixq/kernels/avx2_util.h"
+
 #include "mixq/kernels/attention.h"
 
 namespace mixq::kernels {
-namespace {
-
-inline float Hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
-}  // namespace
-
 void AttendAvx2(const float* q, const float* k, const float* v, int64_t span, int64_t stride, int64_t hd, float scale,
                 float* scores, float* out) {
   const int64_t hv = hd / 8 * 8;

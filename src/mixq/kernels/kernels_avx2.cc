@@ -3,6 +3,8 @@
 // multiple-of-8 part of the row, a fixed horizontal sum, then the scalar tail in order.
 #include <immintrin.h>
 
+#include "mixq/kernels/avx2_util.h"
+
 #include <cstring>
 
 #include "mixq/base/half.h"
@@ -14,13 +16,6 @@
 
 namespace mixq::kernels {
 namespace {
-
-inline float Hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
 
 struct F32Row {
   static constexpr int kElementBytes = 4;

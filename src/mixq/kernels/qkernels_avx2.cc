@@ -4,6 +4,8 @@
 // 128 offset, which could saturate.
 #include <immintrin.h>
 
+#include "mixq/kernels/avx2_util.h"
+
 #include "mixq/kernels/quant_kernels.h"
 #include "mixq/kernels/tile_walk.h"
 #include "mixq/quant/blocks.h"
@@ -12,13 +14,6 @@
 
 namespace mixq::kernels {
 namespace {
-
-inline float Hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
 
 inline float HalfToFloat(uint16_t h) { return _cvtsh_ss(h); }
 
