@@ -12,6 +12,7 @@
 #include "mixq/kernels/matmul.h"
 #include "mixq/kernels/quant_kernels.h"
 #include "mixq/quant/codec.h"
+#include "quant_case.h"
 
 namespace mixq {
 namespace {
@@ -19,27 +20,9 @@ namespace {
 const DType kTypes[] = {DType::kQ4_K, DType::kQ6_K, DType::kQ5_K, DType::kQ3_K, DType::kQ2_K,
                         DType::kIQ4_NL, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1};
 
-struct Case {
-  std::vector<uint8_t> bytes;
-  std::vector<float> dequantized;
-  WeightMatrix w;
-};
-
-// Weights from gen(r, c), quantized by the type's codec.
+using Case = testing::QuantCase;
 Case MakeWeights(DType type, int64_t rows, int64_t cols, const std::function<float(int64_t, int64_t)>& gen) {
-  Case m;
-  const size_t row_bytes = *DTypeBytes(type, cols);
-  m.bytes.resize(row_bytes * rows);
-  m.dequantized.resize(static_cast<size_t>(rows * cols));
-  const QuantCodec* codec = FindQuantCodec(type);
-  std::vector<float> row(static_cast<size_t>(cols));
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = 0; c < cols; ++c) row[c] = gen(r, c);
-    codec->quantize_row(row.data(), m.bytes.data() + r * row_bytes, cols, nullptr);
-    codec->dequantize_row(m.bytes.data() + r * row_bytes, m.dequantized.data() + r * cols, cols);
-  }
-  m.w = {type, rows, cols, m.bytes.data(), row_bytes};
-  return m;
+  return testing::MakeQuantCase(type, rows, cols, gen);
 }
 
 std::vector<float> Product(Isa isa, const Case& m, const std::vector<float>& x, int64_t n) {

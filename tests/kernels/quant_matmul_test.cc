@@ -14,30 +14,16 @@
 #include "mixq/kernels/matmul.h"
 #include "mixq/kernels/quant_kernels.h"
 #include "mixq/quant/codec.h"
+#include "quant_case.h"
 
 namespace mixq {
 namespace {
 
-struct QuantMatrix {
-  std::vector<uint8_t> bytes;
-  std::vector<float> dequantized;  // {rows, cols}
-  WeightMatrix w;
-};
+using testing::QuantCase;
+using QuantMatrix = QuantCase;
 
 QuantMatrix Make(DType type, int64_t rows, int64_t cols, Rng& rng) {
-  QuantMatrix m;
-  const size_t row_bytes = *DTypeBytes(type, cols);
-  m.bytes.resize(row_bytes * rows);
-  m.dequantized.resize(static_cast<size_t>(rows * cols));
-  const QuantCodec* codec = FindQuantCodec(type);
-  std::vector<float> row(static_cast<size_t>(cols));
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = 0; c < cols; ++c) row[c] = rng.Normal() * (c % 29 == 0 ? 8.0f : 1.0f);
-    codec->quantize_row(row.data(), m.bytes.data() + r * row_bytes, cols, nullptr);
-    codec->dequantize_row(m.bytes.data() + r * row_bytes, m.dequantized.data() + r * cols, cols);
-  }
-  m.w = {type, rows, cols, m.bytes.data(), row_bytes};
-  return m;
+  return testing::MakeQuantCase(type, rows, cols, [&](int64_t, int64_t c) { return rng.Normal() * (c % 29 == 0 ? 8.0f : 1.0f); });
 }
 
 const std::vector<DType>& KernelTypes() {
@@ -71,12 +57,9 @@ TEST(QuantMatMul, EveryIsaMatchesTheScalarSpecification) {
             ctx.isa = isa;
             std::vector<float> got(expected.size());
             MatMul(ctx, m.w, x.data(), n, got.data());
-            // Same exact integer block dots; only the f32 sums of block terms are reordered.
             for (size_t i = 0; i < got.size(); ++i) {
-              double mag = 0;
               const int64_t t = static_cast<int64_t>(i) / rows, r = static_cast<int64_t>(i) % rows;
-              for (int64_t c = 0; c < cols; ++c) mag += std::fabs(m.dequantized[r * cols + c] * x[t * cols + c]);
-              ASSERT_NEAR(got[i], expected[i], 4.0 * cols / 32 * std::ldexp(1.0, -23) * (mag + 1e-6) + 1e-6)
+              ASSERT_NEAR(got[i], expected[i], testing::ReorderBound(m, x, t, r))
                   << DTypeName(type) << " " << IsaName(isa) << " rows=" << rows << " cols=" << cols << " n=" << n;
             }
           }

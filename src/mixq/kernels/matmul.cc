@@ -1,11 +1,13 @@
 #include "mixq/kernels/matmul.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "mixq/base/half.h"
 #include "mixq/base/parallel.h"
 #include "mixq/base/status.h"
 #include "mixq/kernels/kernel_table.h"
+#include "mixq/kernels/packed.h"
 #include "mixq/kernels/quant_kernels.h"
 #include "mixq/quant/codec.h"
 
@@ -85,23 +87,69 @@ void MatMulRows(Isa isa, const WeightMatrix& w, const float* x, int64_t n, float
   MatMulRowsViaCodec(isa, w, x, n, y, row_begin, row_end);  // callers check MatMulSupports at load
 }
 
-void MatMul(const Context& ctx, const WeightMatrix& w, const float* x, int64_t n, float* y) {
-  // Split rows into blocks of 16 so every thread runs whole micro-kernel tiles; small
-  // matrices stay on one thread (a parallel region costs more than it saves).
-  const int64_t work = w.rows * w.cols * n;
-  Context local = ctx;
-  if (work < (1 << 15)) local.n_threads = 1;  // too small to be worth a parallel region
-  if (const std::optional<int32_t> offset = kernels::QuantKernelOffset(w.type)) {
-    // x{n, cols} as 8-bit codes, quantized once for all rows. The buffers are per calling
-    // thread and only grow: pure scratch (no result depends on what they held before), kept
-    // so that a decode step's ~200 products allocate nothing.
-    thread_local QuantizedActivations scratch;
-    QuantizedActivations& xq = scratch;  // bound here: a worker naming `scratch` gets its own
-    QuantizeActivations(local, x, n, w.cols, *offset, &xq);
-    ParallelFor(local, w.rows, 16, [&](int64_t r0, int64_t r1) { QuantRows(ctx.isa, w, xq, y, r0, r1); });
-    return;
+namespace {
+
+// The packed kernel of the requested ISA (AVX-512 falls back to AVX2), false if none runs.
+bool PackedRows(Isa isa, const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1) {
+  if (isa == Isa::kAvx512 && kernels::PackedRowsAvx512(m, xq, y, r0, r1)) return true;
+  return isa != Isa::kRef && IsaSupported(Isa::kAvx2) && kernels::PackedRowsAvx2(m, xq, y, r0, r1);
+}
+
+// Rows [r0, r1) of one product; xq is x quantized for w's kernel, or null for float kernels.
+void ProductRows(Isa isa, const WeightMatrix& w, const float* x, const QuantizedActivations* xq, int64_t n, float* y,
+                 int64_t r0, int64_t r1) {
+  if (xq == nullptr) return MatMulRows(isa, w, x, n, y, r0, r1);
+  if (w.packed != nullptr && PackedRows(isa, *w.packed, *xq, y, r0, r1)) return;
+  QuantRows(isa, w, *xq, y, r0, r1);
+}
+
+constexpr int64_t kRowGrain = 16;  // every thread runs whole 16-row tiles
+
+}  // namespace
+
+void MatMulShared(const Context& ctx, std::span<const WeightMatrix* const> ws, const float* x, int64_t n,
+                  std::span<float* const> ys) {
+  MIXQ_CHECK(ws.size() == ys.size() && !ws.empty());
+  const std::optional<int32_t> offset = kernels::QuantKernelOffset(ws[0]->type);
+  int64_t work = 0;
+  for (const WeightMatrix* w : ws) {
+    MIXQ_CHECK(w->cols == ws[0]->cols);
+    if (kernels::QuantKernelOffset(w->type) != offset) {  // different activation codes: one at a time
+      for (size_t i = 0; i < ws.size(); ++i) MatMulShared(ctx, ws.subspan(i, 1), x, n, ys.subspan(i, 1));
+      return;
+    }
+    work += w->rows * w->cols * n;
   }
-  ParallelFor(local, w.rows, 16, [&](int64_t r0, int64_t r1) { MatMulRows(ctx.isa, w, x, n, y, r0, r1); });
+  // Small products stay on one thread (a parallel region costs more than it saves).
+  Context local = ctx;
+  if (work < (1 << 15)) local.n_threads = 1;
+  // x{n, cols} as 8-bit codes, quantized once for all matrices. The buffers are per calling
+  // thread and only grow: pure scratch (no result depends on what they held before), kept so
+  // that a decode step's products allocate nothing.
+  thread_local QuantizedActivations scratch;
+  QuantizedActivations* xq = nullptr;
+  if (offset) {
+    xq = &scratch;  // bound here: a worker naming `scratch` gets its own
+    QuantizeActivations(local, x, n, ws[0]->cols, *offset, xq);
+  }
+  // One row space: matrix i owns [start[i], start[i] + rows rounded up to the grain), so every
+  // chunk boundary falls on a 16-row tile of each matrix.
+  std::vector<int64_t> start(ws.size() + 1, 0);
+  for (size_t i = 0; i < ws.size(); ++i)
+    start[i + 1] = start[i] + (ws[i]->rows + kRowGrain - 1) / kRowGrain * kRowGrain;
+  ParallelFor(local, start.back(), kRowGrain, [&](int64_t a, int64_t b) {
+    for (size_t i = 0; i < ws.size(); ++i) {
+      const int64_t r0 = std::max(a, start[i]) - start[i];
+      const int64_t r1 = std::min({b, start[i + 1], start[i] + ws[i]->rows}) - start[i];
+      if (r0 < r1) ProductRows(ctx.isa, *ws[i], x, xq, n, ys[i], r0, r1);
+    }
+  });
+}
+
+void MatMul(const Context& ctx, const WeightMatrix& w, const float* x, int64_t n, float* y) {
+  const WeightMatrix* ws[] = {&w};
+  float* ys[] = {y};
+  MatMulShared(ctx, ws, x, n, ys);
 }
 
 float DotF32(Isa isa, const float* a, const float* b, int64_t n) { return kernels::KernelsFor(isa).dot_f32(a, b, n); }

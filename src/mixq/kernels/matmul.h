@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "mixq/base/context.h"
@@ -14,6 +15,8 @@
 #include "mixq/tensor/tensor.h"
 
 namespace mixq {
+
+struct PackedMatrix;
 
 // A weight matrix as the kernels see it: `rows` rows of `cols` elements, row r starting at
 // data + r * row_bytes.
@@ -24,6 +27,9 @@ struct WeightMatrix {
   const void* data = nullptr;
   size_t row_bytes = 0;
   const std::string* name = nullptr;  // canonical tensor name (owned by the TensorSet), for observers
+  // Row-interleaved copy of the same weights (packed.h), owned by whoever packed it; the SIMD
+  // kernels use it when present, the scalar specification always reads `data`.
+  const PackedMatrix* packed = nullptr;
 
   static WeightMatrix FromTensor(const Tensor& t);  // a 2-D tensor {rows, cols}
 };
@@ -33,6 +39,13 @@ bool MatMulSupports(DType type);
 // y[t * rows + r] = sum_c W[r, c] * x[t * cols + c] for t < n, r < rows.
 // Multithreaded over rows of W (ctx.n_threads), kernel chosen by ctx.isa.
 void MatMul(const Context& ctx, const WeightMatrix& w, const float* x, int64_t n, float* y);
+
+// Several products of the same activations, ys[i]{n, ws[i]->rows} = x{n, cols} · W_i^T (all
+// W_i with the same cols), in one parallel region: activations are quantized once when the
+// types share a quantized kernel, and the threads meet once instead of once per matrix
+// (Q, K and V; gate and up). Each output is computed exactly as MatMul computes it.
+void MatMulShared(const Context& ctx, std::span<const WeightMatrix* const> ws, const float* x, int64_t n,
+                  std::span<float* const> ys);
 
 // The same for a row range only, single-threaded (callers that parallelise themselves).
 void MatMulRows(Isa isa, const WeightMatrix& w, const float* x, int64_t n, float* y, int64_t row_begin,

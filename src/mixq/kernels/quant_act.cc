@@ -4,6 +4,36 @@
 
 namespace mixq {
 
+void QuantizeActivationRowRef(const float* x, int64_t k, int32_t offset, int8_t* q, float* d, int32_t* sum16,
+                              int32_t* bias, int32_t* block_bias) {
+  for (int64_t b = 0; b < k / 32; ++b) {
+    float amax = 0.0f;
+    for (int i = 0; i < 32; ++i) {
+      const float a = x[b * 32 + i] < 0.0f ? -x[b * 32 + i] : x[b * 32 + i];
+      amax = a > amax ? a : amax;
+    }
+    d[b] = amax / 127.0f;
+    const float inv = d[b] > 0.0f ? 1.0f / d[b] : 0.0f;
+    for (int i = 0; i < 32; ++i) {
+      const float v = x[b * 32 + i] * inv;  // |v| <= 127
+      q[b * 32 + i] = static_cast<int8_t>(v + (v < 0.0f ? -0.5f : 0.5f));
+    }
+    int32_t total = 0;
+    for (int lane = 0; lane < 8; ++lane) {
+      int32_t s = 0;
+      for (int i = 0; i < 4; ++i) s += q[b * 32 + lane * 4 + i];
+      bias[b * 8 + lane] = -offset * s;
+      total += s;
+    }
+    block_bias[b] = -offset * total;
+  }
+  for (int64_t g = 0; g < k / 16; ++g) {
+    int32_t s = 0;
+    for (int i = 0; i < 16; ++i) s += q[g * 16 + i];
+    sum16[g] = s;
+  }
+}
+
 void QuantizeActivations(const Context& ctx, const float* x, int64_t n, int64_t k, int32_t offset,
                          QuantizedActivations* out) {
   const int64_t blocks = k / 32;
@@ -17,34 +47,13 @@ void QuantizeActivations(const Context& ctx, const float* x, int64_t n, int64_t 
   grow(out->d, n * blocks);
   grow(out->sum16, n * k / 16);
   grow(out->bias, n * blocks * 8);
+  grow(out->block_bias, n * blocks);
+  const bool simd = ctx.isa == Isa::kAvx512 && IsaSupported(Isa::kAvx512);
   ParallelFor(ctx, n, 8, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
-      const float* xt = x + t * k;
-      int8_t* q = out->qs.data() + t * k;
-      for (int64_t b = 0; b < blocks; ++b) {
-        float amax = 0.0f;
-        for (int i = 0; i < 32; ++i) {
-          const float a = xt[b * 32 + i] < 0.0f ? -xt[b * 32 + i] : xt[b * 32 + i];
-          amax = a > amax ? a : amax;
-        }
-        const float d = amax / 127.0f;
-        const float inv = d > 0.0f ? 1.0f / d : 0.0f;
-        out->d[t * blocks + b] = d;
-        for (int i = 0; i < 32; ++i) {
-          const float v = xt[b * 32 + i] * inv;  // |v| <= 127
-          q[b * 32 + i] = static_cast<int8_t>(v + (v < 0.0f ? -0.5f : 0.5f));
-        }
-        for (int lane = 0; lane < 8; ++lane) {
-          int32_t s = 0;
-          for (int i = 0; i < 4; ++i) s += q[b * 32 + lane * 4 + i];
-          out->bias[(t * blocks + b) * 8 + lane] = -offset * s;
-        }
-      }
-      for (int64_t g = 0; g < k / 16; ++g) {
-        int32_t s = 0;
-        for (int i = 0; i < 16; ++i) s += q[g * 16 + i];
-        out->sum16[t * (k / 16) + g] = s;
-      }
+      auto* row = simd ? QuantizeActivationRowAvx512 : QuantizeActivationRowRef;
+      row(x + t * k, k, offset, out->qs.data() + t * k, out->d.data() + t * blocks, out->sum16.data() + t * (k / 16),
+          out->bias.data() + t * blocks * 8, out->block_bias.data() + t * blocks);
     }
   });
 }

@@ -30,3 +30,24 @@ inline void WalkTiles(int64_t n_tokens, int64_t row_begin, int64_t row_end, Tile
 }
 
 }  // namespace mixq::kernels
+
+namespace mixq::kernels {
+
+// The visiting order of the packed kernels (packed.h): token blocks of 32 outside, 16-row
+// groups inside, TB tokens per tile (single tokens at the tail). tile.template
+// operator()<T>(group, token, valid_rows) with valid_rows < 16 only for the last group.
+template <int TB, typename TileFn>
+inline void WalkPackedTiles(int64_t n_tokens, int64_t row_begin, int64_t row_end, TileFn&& tile) {
+  constexpr int64_t kTokenBlock = 32;
+  for (int64_t tb = 0; tb < n_tokens; tb += kTokenBlock) {
+    const int64_t te = tb + kTokenBlock < n_tokens ? tb + kTokenBlock : n_tokens;
+    for (int64_t g = row_begin / 16; g * 16 < row_end; ++g) {
+      const int valid = static_cast<int>(row_end - g * 16 < 16 ? row_end - g * 16 : 16);
+      int64_t t = tb;
+      for (; t + TB <= te; t += TB) tile.template operator()<TB>(g, t, valid);
+      for (; t < te; ++t) tile.template operator()<1>(g, t, valid);
+    }
+  }
+}
+
+}  // namespace mixq::kernels

@@ -74,9 +74,13 @@ const float* InferenceSession::logits(int64_t i) const {
   return logits_.data() + i * model_->config().vocab_size;
 }
 
-void InferenceSession::Project(const Context& ctx, const WeightMatrix& w, const float* x, int64_t n, float* y) const {
-  if (observer_ && w.name != nullptr) observer_(*w.name, x, n, w.cols);
-  MatMul(ctx, w, x, n, y);
+void InferenceSession::Project(const Context& ctx, std::initializer_list<const WeightMatrix*> ws, const float* x,
+                               int64_t n, std::initializer_list<float*> ys) const {
+  if (observer_)
+    for (const WeightMatrix* w : ws)
+      if (w->name != nullptr) observer_(*w->name, x, n, w->cols);
+  MatMulShared(ctx, std::span<const WeightMatrix* const>(ws.begin(), ws.size()), x, n,
+               std::span<float* const>(ys.begin(), ys.size()));
 }
 
 namespace {
@@ -127,9 +131,7 @@ Status InferenceSession::Decode(const Context& ctx, const std::vector<int32_t>& 
     float* v_layer = v_cache_.data() + l * max_tokens_ * kv_dim;
 
     for (int64_t t = 0; t < n; ++t) RmsNorm(s.x.data() + t * dim, lw.attn_norm.data(), dim, c.norm_eps, s.xn.data() + t * dim);
-    Project(ctx, lw.wq, s.xn.data(), n, s.q.data());
-    Project(ctx, lw.wk, s.xn.data(), n, s.k.data());
-    Project(ctx, lw.wv, s.xn.data(), n, s.v.data());
+    Project(ctx, {&lw.wq, &lw.wk, &lw.wv}, s.xn.data(), n, {s.q.data(), s.k.data(), s.v.data()});
     if (c.qkv_bias) {
       AddBias(s.q.data(), lw.q_bias, n);
       AddBias(s.k.data(), lw.k_bias, n);
@@ -151,14 +153,13 @@ Status InferenceSession::Decode(const Context& ctx, const std::vector<int32_t>& 
                s.att.data() + t * q_dim + h * hd);
       }
     });
-    Project(ctx, lw.wo, s.att.data(), n, s.proj.data());
+    Project(ctx, {&lw.wo}, s.att.data(), n, {s.proj.data()});
     for (int64_t i = 0; i < n * dim; ++i) s.x[i] += s.proj[i];
 
     for (int64_t t = 0; t < n; ++t) RmsNorm(s.x.data() + t * dim, lw.ffn_norm.data(), dim, c.norm_eps, s.xn.data() + t * dim);
-    Project(ctx, lw.w_gate, s.xn.data(), n, s.gate.data());
-    Project(ctx, lw.w_up, s.xn.data(), n, s.up.data());
+    Project(ctx, {&lw.w_gate, &lw.w_up}, s.xn.data(), n, {s.gate.data(), s.up.data()});
     SiluMul(s.gate.data(), s.up.data(), n * c.hidden_dim);
-    Project(ctx, lw.w_down, s.gate.data(), n, s.proj.data());
+    Project(ctx, {&lw.w_down}, s.gate.data(), n, {s.proj.data()});
     for (int64_t i = 0; i < n * dim; ++i) s.x[i] += s.proj[i];
   }
 
@@ -167,7 +168,7 @@ Status InferenceSession::Decode(const Context& ctx, const std::vector<int32_t>& 
   for (int64_t t = first; t < n; ++t)
     RmsNorm(s.x.data() + t * dim, w.output_norm.data(), dim, c.norm_eps, s.xn.data() + (t - first) * dim);
   logits_.resize(static_cast<size_t>(n_logits_ * c.vocab_size));
-  Project(ctx, w.output, s.xn.data(), n_logits_, logits_.data());
+  Project(ctx, {&w.output}, s.xn.data(), n_logits_, {logits_.data()});
   n_past_ += n;
   return Status::Ok();
 }

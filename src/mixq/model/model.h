@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -77,7 +78,9 @@ class InferenceSession {
   std::unique_ptr<Scratch> scratch_;
   MatMulObserver observer_;
 
-  void Project(const Context& ctx, const WeightMatrix& w, const float* x, int64_t n, float* y) const;
+  // ys[i] = x · ws[i]^T for matrices sharing the input x{n, cols}, in one parallel region.
+  void Project(const Context& ctx, std::initializer_list<const WeightMatrix*> ws, const float* x, int64_t n,
+               std::initializer_list<float*> ys) const;
 };
 
 }  // namespace mixq

@@ -27,6 +27,12 @@ Result<std::vector<float>> Vector(const LoadedModel& files, const std::string& n
   return out;
 }
 
+void Pack(ModelWeights& w, WeightMatrix& m) {
+  if (!PackedLayoutExists(m.type) || m.cols % 32 != 0) return;
+  w.packed.push_back(PackMatrix(Context(), m));
+  m.packed = w.packed.back().get();
+}
+
 }  // namespace
 
 std::vector<float> RopeInverseFrequencies(const ModelConfig& config) {
@@ -86,6 +92,11 @@ Result<ModelWeights> PrepareWeights(const LoadedModel& files) {
     }
   }
   w.rope_inv_freq = RopeInverseFrequencies(c);
+  if (IsaSupported(Isa::kAvx2)) {
+    Pack(w, w.output);
+    for (LayerWeights& lw : w.layers)
+      for (WeightMatrix* m : {&lw.wq, &lw.wk, &lw.wv, &lw.wo, &lw.w_gate, &lw.w_up, &lw.w_down}) Pack(w, *m);
+  }
   return w;
 }
 

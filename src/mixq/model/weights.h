@@ -2,10 +2,12 @@
 // (views into the mapped file), small vectors (norms, biases) are converted to f32.
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "mixq/io/model_files.h"
 #include "mixq/kernels/matmul.h"
+#include "mixq/kernels/packed.h"
 
 namespace mixq {
 
@@ -32,9 +34,13 @@ struct ModelWeights {
   std::vector<float> output_norm;  // {dim}
   std::vector<LayerWeights> layers;
   std::vector<float> rope_inv_freq;  // {head_dim / 2}, llama3 scaling applied
+  // Row-interleaved copies of the Q4_0/Q8_0 matrices (WeightMatrix::packed points here).
+  std::vector<std::unique_ptr<PackedMatrix>> packed;
 };
 
-// Checks every tensor's type is one the kernels run and builds the view.
+// Checks every tensor's type is one the kernels run and builds the view; on CPUs with SIMD
+// integer kernels, Q4_0/Q8_0 matrices also get a packed copy (the embedding lookup keeps
+// reading the file layout).
 Result<ModelWeights> PrepareWeights(const LoadedModel& files);
 
 // RoPE inverse frequencies theta^(-2i/head_dim), i < head_dim/2, with Meta's llama3 scaling

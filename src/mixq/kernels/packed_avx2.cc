@@ -1,0 +1,105 @@
+// AVX2 kernels on the packed layout (packed.h): each 64-byte plane is two 256-bit halves, rows
+// 0..7 and rows 8..15. maddubs multiplies unsigned by signed bytes into int16 pairs, madd sums
+// pairs into int32 lanes, one per row. Q4_0: the 8 groups' int16 pair sums add up to at most
+// 8 * 2 * 15 * 127 = 30480, so they are summed in int16 before one madd, and the block's offset
+// bias removes the +8 of the codes. Q8_0: codes flipped back to signed, |w| times x with w's
+// sign (no saturation), no bias.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "mixq/base/context.h"
+#include "mixq/kernels/packed.h"
+#include "mixq/kernels/tile_walk.h"
+
+#define MIXQ_UNROLL _Pragma("GCC unroll 16")
+
+namespace mixq::kernels {
+namespace {
+
+inline __m256i Broadcast4(const int8_t* x) {
+  int32_t v;
+  std::memcpy(&v, x, 4);
+  return _mm256_set1_epi32(v);
+}
+
+struct Q4_0P {
+  static constexpr bool kUsesBias = true;
+  static void Codes(const uint8_t* planes, __m256i w[8]) {
+    const __m256i mask = _mm256_set1_epi8(0x0F);
+    MIXQ_UNROLL for (int j = 0; j < 4; ++j) {
+      const __m256i p = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(planes + 64 * j));
+      w[j] = _mm256_and_si256(p, mask);
+      w[j + 4] = _mm256_and_si256(_mm256_srli_epi16(p, 4), mask);
+    }
+  }
+  static __m256i Dot(const __m256i w[8], const int8_t* x) {
+    __m256i s = _mm256_maddubs_epi16(w[0], Broadcast4(x));
+    MIXQ_UNROLL for (int q = 1; q < 8; ++q) s = _mm256_add_epi16(s, _mm256_maddubs_epi16(w[q], Broadcast4(x + 4 * q)));
+    return _mm256_madd_epi16(s, _mm256_set1_epi16(1));
+  }
+};
+struct Q8_0P {
+  static constexpr bool kUsesBias = false;
+  static void Codes(const uint8_t* planes, __m256i w[8]) {
+    MIXQ_UNROLL for (int j = 0; j < 8; ++j)
+      w[j] = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(planes + 64 * j)),
+                              _mm256_set1_epi8(static_cast<char>(0x80)));
+  }
+  static __m256i Dot(const __m256i w[8], const int8_t* x) {
+    __m256i s = _mm256_setzero_si256();
+    MIXQ_UNROLL for (int q = 0; q < 8; ++q) {
+      const __m256i xv = Broadcast4(x + 4 * q);
+      const __m256i prod = _mm256_maddubs_epi16(_mm256_sign_epi8(w[q], w[q]), _mm256_sign_epi8(xv, w[q]));
+      s = _mm256_add_epi32(s, _mm256_madd_epi16(prod, _mm256_set1_epi16(1)));
+    }
+    return s;
+  }
+};
+
+template <typename P, int TB>
+inline void Tile(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t g, int64_t t, int valid) {
+  const int64_t blocks = m.cols / 32;
+  __m256 acc[2][TB];
+  MIXQ_UNROLL for (int h = 0; h < 2; ++h)
+    MIXQ_UNROLL for (int j = 0; j < TB; ++j) acc[h][j] = _mm256_setzero_ps();
+  const uint8_t* tile = m.tile(g, 0);
+  for (int64_t b = 0; b < blocks; ++b, tile += m.block_bytes) {
+    if constexpr (TB == 1) _mm_prefetch(reinterpret_cast<const char*>(tile + 8 * m.block_bytes), _MM_HINT_T0);
+    MIXQ_UNROLL for (int h = 0; h < 2; ++h) {  // rows 8h..8h+7
+      const __m256 sw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(tile + 16 * h)));
+      __m256i w[8];
+      P::Codes(tile + 32 + 32 * h, w);
+      MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
+        __m256i s = P::Dot(w, xq.row_qs(t + j) + b * 32);
+        if constexpr (P::kUsesBias) s = _mm256_add_epi32(s, _mm256_set1_epi32(xq.row_block_bias(t + j)[b]));
+        const __m256 scale = _mm256_mul_ps(sw, _mm256_set1_ps(xq.row_d(t + j)[b]));
+        acc[h][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), scale, acc[h][j]);
+      }
+    }
+  }
+  MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
+    float out[16];
+    _mm256_storeu_ps(out, acc[0][j]);
+    _mm256_storeu_ps(out + 8, acc[1][j]);
+    std::memcpy(y + (t + j) * m.rows + g * 16, out, static_cast<size_t>(valid) * sizeof(float));
+  }
+}
+
+template <typename P>
+void Drive(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1) {
+  WalkPackedTiles<2>(xq.n, r0, r1, [&]<int T>(int64_t g, int64_t t, int valid) { Tile<P, T>(m, xq, y, g, t, valid); });
+}
+
+}  // namespace
+
+bool PackedRowsAvx2(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1) {
+  if (r0 % 16 != 0) return false;
+  switch (m.type) {
+    case DType::kQ4_0: Drive<Q4_0P>(m, xq, y, r0, r1); return true;
+    case DType::kQ8_0: Drive<Q8_0P>(m, xq, y, r0, r1); return true;
+    default: return false;
+  }
+}
+
+}  // namespace mixq::kernels

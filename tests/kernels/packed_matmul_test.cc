@@ -1,0 +1,181 @@
+// Packed (row-interleaved) Q4_0 / Q8_0 matrices: the packing is exact, every ISA's packed
+// kernel matches the scalar specification on the file layout, a token's result does not
+// depend on the tokens sharing the call or on the thread count, and the SIMD activation
+// quantizer writes the scalar one's bytes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "mixq/base/rng.h"
+#include "mixq/kernels/matmul.h"
+#include "mixq/kernels/packed.h"
+#include "mixq/kernels/quant_act.h"
+#include "quant_case.h"
+
+namespace mixq {
+namespace {
+
+using testing::QuantCase;
+
+constexpr DType kPackedTypes[] = {DType::kQ4_0, DType::kQ8_0};
+
+QuantCase Make(DType type, int64_t rows, int64_t cols, Rng& rng) {
+  return testing::MakeQuantCase(type, rows, cols, [&](int64_t, int64_t c) { return rng.Normal() * (c % 29 == 0 ? 8.0f : 1.0f); });
+}
+
+std::vector<float> Activations(int64_t n, int64_t cols, Rng& rng) {
+  std::vector<float> x(static_cast<size_t>(n * cols));
+  for (float& v : x) v = rng.Normal();
+  return x;
+}
+
+std::vector<float> Product(const Context& ctx, const WeightMatrix& w, const std::vector<float>& x, int64_t n) {
+  std::vector<float> y(static_cast<size_t>(n * w.rows), -1.0f);
+  MatMul(ctx, w, x.data(), n, y.data());
+  return y;
+}
+
+Context IsaContext(Isa isa) {
+  Context ctx;
+  ctx.isa = isa;
+  return ctx;
+}
+
+TEST(PackedMatMul, PackingIsExact) {
+  Rng rng(3);
+  for (DType type : kPackedTypes)
+    for (int64_t rows : {1, 15, 16, 17, 40})
+      for (int64_t cols : {32, 96, 576}) {
+        QuantCase m = Make(type, rows, cols, rng);
+        const std::unique_ptr<PackedMatrix> packed = PackMatrix(Context(), m.w);
+        EXPECT_EQ(packed->groups, (rows + 15) / 16);
+        EXPECT_EQ(packed->data.size(), static_cast<size_t>(packed->groups * cols / 32) * packed->block_bytes);
+        // Same bits per weight as the file: 18 bytes (Q4_0) or 34 bytes (Q8_0) per row block.
+        EXPECT_EQ(packed->block_bytes, 16 * m.w.row_bytes / static_cast<size_t>(cols / 32));
+        std::vector<uint8_t> row(m.w.row_bytes);
+        for (int64_t r = 0; r < rows; ++r) {
+          UnpackRow(*packed, r, row.data());
+          ASSERT_EQ(0, std::memcmp(row.data(), m.bytes.data() + r * m.w.row_bytes, m.w.row_bytes))
+              << DTypeName(type) << " row " << r << " of " << rows << " cols " << cols;
+        }
+      }
+}
+
+TEST(PackedMatMul, EveryIsaMatchesTheScalarSpecification) {
+  Rng rng(5);
+  for (DType type : kPackedTypes)
+    for (int64_t rows : {1, 5, 16, 19, 33})
+      for (int64_t cols : {32, 64, 288})
+        for (int64_t n : {1, 3, 4, 5, 37}) {
+          QuantCase m = Make(type, rows, cols, rng);
+          const std::vector<float> x = Activations(n, cols, rng);
+          const std::vector<float> expected = Product(IsaContext(Isa::kRef), m.w, x, n);
+          const std::unique_ptr<PackedMatrix> packed = PackMatrix(Context(), m.w);
+          WeightMatrix w = m.w;
+          w.packed = packed.get();
+          // The reference ISA ignores the packed copy; it is the specification.
+          EXPECT_EQ(Product(IsaContext(Isa::kRef), w, x, n), expected);
+          for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+            if (!IsaSupported(isa)) continue;
+            const std::vector<float> got = Product(IsaContext(isa), w, x, n);
+            for (size_t i = 0; i < got.size(); ++i) {
+              const int64_t t = static_cast<int64_t>(i) / rows, r = static_cast<int64_t>(i) % rows;
+              ASSERT_NEAR(got[i], expected[i], testing::ReorderBound(m, x, t, r))
+                  << DTypeName(type) << " " << IsaName(isa) << " rows=" << rows << " cols=" << cols << " n=" << n;
+            }
+          }
+        }
+}
+
+// Decode (one token per call) must equal prefill (many tokens per call) bit for bit, so that
+// a KV-cached generation reproduces a full recompute.
+TEST(PackedMatMul, DecodeMatchesPrefillBitForBit) {
+  Rng rng(6);
+  for (DType type : kPackedTypes)
+    for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+      if (!IsaSupported(isa)) continue;
+      const int64_t rows = 35, cols = 192, n = 37;
+      QuantCase m = Make(type, rows, cols, rng);
+      const std::unique_ptr<PackedMatrix> packed = PackMatrix(Context(), m.w);
+      m.w.packed = packed.get();
+      const std::vector<float> x = Activations(n, cols, rng);
+      const std::vector<float> all = Product(IsaContext(isa), m.w, x, n);
+      for (int64_t t = 0; t < n; ++t) {
+        const std::vector<float> one_x(x.begin() + t * cols, x.begin() + (t + 1) * cols);
+        const std::vector<float> one = Product(IsaContext(isa), m.w, one_x, 1);
+        for (int64_t r = 0; r < rows; ++r)
+          ASSERT_EQ(one[r], all[t * rows + r]) << DTypeName(type) << " " << IsaName(isa) << " t=" << t << " r=" << r;
+      }
+    }
+}
+
+TEST(PackedMatMul, ThreadCountDoesNotChangeResults) {
+  Rng rng(7);
+  for (DType type : kPackedTypes) {
+    QuantCase m = Make(type, 70, 256, rng);
+    const std::unique_ptr<PackedMatrix> packed = PackMatrix(Context(), m.w);
+    m.w.packed = packed.get();
+    const std::vector<float> x = Activations(5, 256, rng);
+    Context one = Context::Default(), three = Context::Default();
+    one.SetThreads(1);
+    three.SetThreads(3);
+    EXPECT_EQ(Product(one, m.w, x, 5), Product(three, m.w, x, 5)) << DTypeName(type);
+  }
+}
+
+// Q, K, V in one call: each output exactly as its own MatMul, for packed, file-layout and
+// float matrices, and for a mix of types (which needs different activation codes).
+TEST(PackedMatMul, SharedInputProductsEqualSeparateOnes) {
+  Rng rng(8);
+  const int64_t cols = 128, n = 6;
+  QuantCase q = Make(DType::kQ4_0, 40, cols, rng), k = Make(DType::kQ4_0, 19, cols, rng),
+            v = Make(DType::kQ8_0, 16, cols, rng);
+  const std::unique_ptr<PackedMatrix> pq = PackMatrix(Context(), q.w);
+  q.w.packed = pq.get();
+  std::vector<float> f32(static_cast<size_t>(24 * cols));
+  for (float& f : f32) f = rng.Normal();
+  const WeightMatrix wf{DType::kF32, 24, cols, f32.data(), cols * sizeof(float)};
+  const std::vector<float> x = Activations(n, cols, rng);
+  Context ctx = Context::Default();
+  ctx.SetThreads(2);
+  for (const std::vector<const WeightMatrix*>& ws : std::vector<std::vector<const WeightMatrix*>>{
+           {&q.w, &k.w}, {&q.w, &k.w, &v.w}, {&wf, &q.w}, {&k.w}}) {
+    std::vector<std::vector<float>> ys;
+    std::vector<float*> outs;
+    for (const WeightMatrix* w : ws) ys.emplace_back(static_cast<size_t>(n * w->rows), -1.0f);
+    for (std::vector<float>& y : ys) outs.push_back(y.data());
+    MatMulShared(ctx, ws, x.data(), n, outs);
+    for (size_t i = 0; i < ws.size(); ++i) EXPECT_EQ(ys[i], Product(ctx, *ws[i], x, n)) << "matrix " << i;
+  }
+}
+
+TEST(QuantizedActivations, SimdRowsEqualScalarRows) {
+  if (!IsaSupported(Isa::kAvx512)) GTEST_SKIP() << "no AVX-512";
+  Rng rng(9);
+  const int64_t k = 256;
+  std::vector<float> x(k);
+  for (int trial = 0; trial < 50; ++trial) {
+    for (int64_t i = 0; i < k; ++i) {
+      x[i] = rng.Normal() * (trial % 3 == 0 ? 1e-3f : 1.0f) * (i % 17 == 0 ? 50.0f : 1.0f);
+      if (i % 13 == trial % 13) x[i] = (trial % 2) ? -0.0f : 0.0f;
+      if (trial == 7 && i < 64) x[i] = 0.0f;  // all-zero blocks: scale 0
+      if (trial == 8 && i % 32 == 5) x[i] = -x[i - 1] * 3;
+    }
+    for (int32_t offset : {0, 8, 128}) {
+      std::vector<int8_t> q1(k), q2(k);
+      std::vector<float> d1(k / 32), d2(k / 32);
+      std::vector<int32_t> s1(k / 16), s2(k / 16), b1(k / 4), b2(k / 4), bb1(k / 32), bb2(k / 32);
+      QuantizeActivationRowRef(x.data(), k, offset, q1.data(), d1.data(), s1.data(), b1.data(), bb1.data());
+      QuantizeActivationRowAvx512(x.data(), k, offset, q2.data(), d2.data(), s2.data(), b2.data(), bb2.data());
+      ASSERT_EQ(q1, q2) << "trial " << trial;
+      ASSERT_EQ(d1, d2);
+      ASSERT_EQ(s1, s2);
+      ASSERT_EQ(b1, b2);
+      ASSERT_EQ(bb1, bb2);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mixq
