@@ -18,7 +18,11 @@ namespace {
 
 using testing::QuantCase;
 
-constexpr DType kPackedTypes[] = {DType::kQ4_0, DType::kQ8_0};
+constexpr DType kFileLayoutTypes[] = {DType::kQ4_0, DType::kQ8_0};  // UnpackRow inverts their packing
+constexpr DType kPackedTypes[] = {DType::kQ4_0, DType::kQ8_0, DType::kQ4_K, DType::kQ6_K, DType::kQ2_K};
+
+// Columns per packed unit: 32, or a 256-element super-block for the K-quants.
+int64_t Unit(DType type) { return GetDTypeInfo(type).block_size; }
 
 QuantCase Make(DType type, int64_t rows, int64_t cols, Rng& rng) {
   return testing::MakeQuantCase(type, rows, cols, [&](int64_t, int64_t c) { return rng.Normal() * (c % 29 == 0 ? 8.0f : 1.0f); });
@@ -44,7 +48,7 @@ Context IsaContext(Isa isa) {
 
 TEST(PackedMatMul, PackingIsExact) {
   Rng rng(3);
-  for (DType type : kPackedTypes)
+  for (DType type : kFileLayoutTypes)
     for (int64_t rows : {1, 15, 16, 17, 40})
       for (int64_t cols : {32, 96, 576}) {
         QuantCase m = Make(type, rows, cols, rng);
@@ -66,8 +70,9 @@ TEST(PackedMatMul, EveryIsaMatchesTheScalarSpecification) {
   Rng rng(5);
   for (DType type : kPackedTypes)
     for (int64_t rows : {1, 5, 16, 19, 33})
-      for (int64_t cols : {32, 64, 288})
+      for (int64_t units : {1, 2, 9})
         for (int64_t n : {1, 3, 4, 5, 37}) {
+          const int64_t cols = units * Unit(type);
           QuantCase m = Make(type, rows, cols, rng);
           const std::vector<float> x = Activations(n, cols, rng);
           const std::vector<float> expected = Product(IsaContext(Isa::kRef), m.w, x, n);
@@ -95,7 +100,7 @@ TEST(PackedMatMul, DecodeMatchesPrefillBitForBit) {
   for (DType type : kPackedTypes)
     for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
       if (!IsaSupported(isa)) continue;
-      const int64_t rows = 35, cols = 192, n = 37;
+      const int64_t rows = 35, cols = 3 * Unit(type), n = 37;
       QuantCase m = Make(type, rows, cols, rng);
       const std::unique_ptr<PackedMatrix> packed = PackMatrix(Context(), m.w);
       m.w.packed = packed.get();
@@ -113,10 +118,10 @@ TEST(PackedMatMul, DecodeMatchesPrefillBitForBit) {
 TEST(PackedMatMul, ThreadCountDoesNotChangeResults) {
   Rng rng(7);
   for (DType type : kPackedTypes) {
-    QuantCase m = Make(type, 70, 256, rng);
+    QuantCase m = Make(type, 70, 512, rng);
     const std::unique_ptr<PackedMatrix> packed = PackMatrix(Context(), m.w);
     m.w.packed = packed.get();
-    const std::vector<float> x = Activations(5, 256, rng);
+    const std::vector<float> x = Activations(5, 512, rng);
     Context one = Context::Default(), three = Context::Default();
     one.SetThreads(1);
     three.SetThreads(3);

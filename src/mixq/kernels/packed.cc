@@ -24,11 +24,17 @@ size_t FileBlockBytes(DType type) { return type == DType::kQ4_0 ? sizeof(BlockQ4
 
 }  // namespace
 
-bool PackedLayoutExists(DType type) { return type == DType::kQ4_0 || type == DType::kQ8_0; }
+bool PackedLayoutExists(DType type) {
+  return type == DType::kQ4_0 || type == DType::kQ8_0 || kernels::IsPackedKQuant(type);
+}
 
 std::unique_ptr<PackedMatrix> PackMatrix(const Context& ctx, const WeightMatrix& w) {
   MIXQ_CHECK(PackedLayoutExists(w.type) && w.cols % 32 == 0);
   auto m = std::make_unique<PackedMatrix>();
+  if (kernels::IsPackedKQuant(w.type)) {
+    kernels::PackKQuantMatrix(ctx, w, m.get());
+    return m;
+  }
   m->type = w.type;
   m->rows = w.rows;
   m->cols = w.cols;

@@ -14,6 +14,21 @@
 //   Q8_0 (P = 8, 544 bytes, 8.5 bits per weight): plane j holds elements 4j..4j+3 as
 //     unsigned bytes code + 128 (the AVX-512 dpbusd operand; AVX2 flips the bit back).
 // Packing is exact: UnpackRow reproduces the file's blocks byte for byte.
+//
+// K-quants (Q4_K, Q6_K, Q2_K) pack per 256-column super-block (unit_cols = 256):
+//   group g, super-block s at data + (g * (k / 256) + s) * block_bytes:
+//     d     16 x f32  the rows' super-block scales (f16 in the file, widened exactly)
+//     dmin  16 x f32  the rows' super-block min scales (Q4_K, Q2_K only)
+//     8 x { scales 32 bytes, code planes } for the 8 activation blocks j of the super-block:
+//       Q4_K: 16 x u8 scale, then 16 x u8 min (6-bit values); 4 nibble planes as Q4_0.
+//       Q6_K: 16 x i8 scale of elements 0..15, then 16 x i8 of elements 16..31; 4 nibble planes
+//             (low 4 bits of code + 32) and 2 crumb planes (its bits 4..5).
+//       Q2_K: 16 x the file's scale byte (scale | min << 4) of elements 0..15, then of 16..31;
+//             2 crumb planes.
+//     A crumb plane p holds in bits 2k..2k+1 of byte 4r+i the code of element 4(p + 2k) + i.
+//   The effective scales d * scale and dmin * min are formed in f32 in the kernel, exactly as
+//   the scalar specification forms them (an f16 value times a small integer is exact).
+//   Bits per weight: Q4_K 4.75 (file 4.5), Q6_K 6.625 (6.5625), Q2_K 2.75 (2.625).
 #pragma once
 
 #include <cstdint>
@@ -34,24 +49,29 @@ struct PackedMatrix {
   int64_t rows = 0;
   int64_t cols = 0;
   int64_t groups = 0;       // ceil(rows / 16)
-  size_t block_bytes = 0;   // bytes of one (group, block) tile: 288 (Q4_0) or 544 (Q8_0)
+  int64_t unit_cols = 32;   // columns per tile: 32, or 256 for the K-quants
+  size_t block_bytes = 0;   // bytes of one (group, unit) tile: 288 (Q4_0), 544 (Q8_0), ...
   AlignedArray<uint8_t> data;
 
-  const uint8_t* tile(int64_t group, int64_t block) const {
-    return data.data() + static_cast<size_t>(group * (cols / 32) + block) * block_bytes;
+  const uint8_t* tile(int64_t group, int64_t unit) const {
+    return data.data() + static_cast<size_t>(group * (cols / unit_cols) + unit) * block_bytes;
   }
 };
 
-// True for the types with a packed layout (Q4_0, Q8_0).
+// True for the types with a packed layout (Q4_0, Q8_0, Q4_K, Q6_K, Q2_K).
 bool PackedLayoutExists(DType type);
 
 // The packed copy of w (a type PackedLayoutExists accepts), packing row groups in parallel.
 std::unique_ptr<PackedMatrix> PackMatrix(const Context& ctx, const WeightMatrix& w);
 
-// Row r of the packed matrix in the file's block layout (the inverse of packing; tests).
+// Row r of a packed Q4_0/Q8_0 matrix in the file's block layout (the inverse of packing; tests).
 void UnpackRow(const PackedMatrix& m, int64_t r, uint8_t* out);
 
 namespace kernels {
+
+// Packs the K-quant types (packed_kquant.cc).
+bool IsPackedKQuant(DType type);
+void PackKQuantMatrix(const Context& ctx, const WeightMatrix& w, PackedMatrix* out);
 
 // y[t * m.rows + r] for r in [r0, r1) and t < xq.n, r0 a multiple of 16. False when this ISA
 // has no packed kernel (then the caller runs the file layout). Same block sums, in the same

@@ -1,5 +1,5 @@
-// AVX-512 VNNI kernels on the packed layout (packed.h). Per (group of 16 rows, block of 32
-// columns, token): 8 dpbusd, one per 4-element group, each multiplying the 16 rows' unsigned
+// AVX-512 VNNI kernels on the packed layout (packed.h), Q4_0/Q8_0 and the K-quants. Per
+// (group of 16 rows, block of 32 columns, token): 8 dpbusd, one per 4-element group, each multiplying the 16 rows' unsigned
 // codes by the token's 4 activation codes broadcast to every lane, accumulated onto the block's
 // offset bias (-offset * sum of the block's activation codes), so lane r ends as the exact
 // integer dot of row r's block; then one convert and one FMA by the 16 scales times the token's
@@ -18,6 +18,7 @@ namespace mixq::kernels {
 namespace {
 
 struct Q4_0P {
+  static constexpr bool kSuper = false;
   static void Codes(const uint8_t* planes, __m512i w[8]) {
     const __m512i mask = _mm512_set1_epi8(0x0F);
     MIXQ_UNROLL for (int j = 0; j < 4; ++j) {
@@ -28,6 +29,7 @@ struct Q4_0P {
   }
 };
 struct Q8_0P {
+  static constexpr bool kSuper = false;
   static void Codes(const uint8_t* planes, __m512i w[8]) {
     MIXQ_UNROLL for (int j = 0; j < 8; ++j) w[j] = _mm512_loadu_si512(planes + 64 * j);
   }
@@ -75,9 +77,126 @@ inline void Tile(const PackedMatrix& m, const QuantizedActivations& xq, float* y
   MIXQ_UNROLL for (int j = 0; j < TB; ++j) _mm512_mask_storeu_ps(y + (t + j) * m.rows + g * 16, mask, acc[j]);
 }
 
+// K-quants: 256-column super-blocks (packed.h), the terms of qkernels_kquant_ref.cc.
+inline __m512 U8Lanes(const uint8_t* p) { return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)))); }
+
+// Per type: kMins, kHalf (a scale per 16 elements), kOffset (zero point of the codes), the
+// plane counts, Codes (8 vectors, lane r = row r's 4 codes of group q) and Scales (the
+// effective per-row scales of the block's two halves; mins likewise).
+struct Q4_KP {
+  static constexpr bool kSuper = true, kMins = true, kHalf = false;
+  static constexpr int kOffset = 0, kNibblePlanes = 4, kCrumbPlanes = 0;
+  static void Scales(const uint8_t* blk, __m512 d, __m512 dmin, __m512 dw[2], __m512 mw[2]) {
+    dw[0] = dw[1] = _mm512_mul_ps(d, U8Lanes(blk));
+    mw[0] = mw[1] = _mm512_mul_ps(dmin, U8Lanes(blk + 16));
+  }
+};
+struct Q6_KP {
+  static constexpr bool kSuper = true, kMins = false, kHalf = true;
+  static constexpr int kOffset = 32, kNibblePlanes = 4, kCrumbPlanes = 2;
+  static void Scales(const uint8_t* blk, __m512 d, __m512, __m512 dw[2], __m512 mw[2]) {
+    MIXQ_UNROLL for (int h = 0; h < 2; ++h) {
+      const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 16 * h));
+      dw[h] = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(s)));  // signed scales
+      mw[h] = _mm512_setzero_ps();
+    }
+  }
+};
+struct Q2_KP {
+  static constexpr bool kSuper = true, kMins = true, kHalf = true;
+  static constexpr int kOffset = 0, kNibblePlanes = 0, kCrumbPlanes = 2;
+  static void Scales(const uint8_t* blk, __m512 d, __m512 dmin, __m512 dw[2], __m512 mw[2]) {
+    MIXQ_UNROLL for (int h = 0; h < 2; ++h) {
+      const __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 16 * h)));
+      dw[h] = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_and_si512(b, _mm512_set1_epi32(15))));
+      mw[h] = _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(_mm512_srli_epi32(b, 4)));
+    }
+  }
+};
+
+template <typename P>
+inline void Codes(const uint8_t* planes, __m512i w[8]) {
+  if constexpr (P::kNibblePlanes) {
+    const __m512i mask = _mm512_set1_epi8(0x0F);
+    MIXQ_UNROLL for (int p = 0; p < 4; ++p) {
+      const __m512i v = _mm512_loadu_si512(planes + 64 * p);
+      w[p] = _mm512_and_si512(v, mask);
+      w[p + 4] = _mm512_and_si512(_mm512_srli_epi16(v, 4), mask);
+    }
+  }
+  if constexpr (P::kCrumbPlanes) {
+    const __m512i mask = _mm512_set1_epi8(0x03);
+    MIXQ_UNROLL for (int p = 0; p < 2; ++p) {
+      const __m512i v = _mm512_loadu_si512(planes + 64 * (P::kNibblePlanes + p));
+      MIXQ_UNROLL for (int k = 0; k < 4; ++k) {
+        const __m512i c = _mm512_and_si512(_mm512_srli_epi16(v, 2 * k), mask);
+        // Bits 4..5 over the nibble (Q6_K), or the whole 2-bit code (Q2_K).
+        w[p + 2 * k] = P::kNibblePlanes ? _mm512_or_si512(w[p + 2 * k], _mm512_slli_epi16(c, 4)) : c;
+      }
+    }
+  }
+}
+
+template <typename P, int TB>
+inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t g, int64_t t, int valid) {
+  constexpr size_t kHeader = P::kMins ? 128 : 64;
+  constexpr size_t kBlock = 32 + 64 * (P::kNibblePlanes + P::kCrumbPlanes);
+  const int64_t units = m.cols / 256;
+  __m512 acc[TB];
+  MIXQ_UNROLL for (int j = 0; j < TB; ++j) acc[j] = _mm512_setzero_ps();
+  for (int64_t u = 0; u < units; ++u) {
+    const uint8_t* tile = m.tile(g, u);
+    const __m512 d = _mm512_loadu_ps(reinterpret_cast<const float*>(tile));
+    const __m512 dmin = P::kMins ? _mm512_loadu_ps(reinterpret_cast<const float*>(tile + 64)) : _mm512_setzero_ps();
+    for (int jb = 0; jb < 8; ++jb) {
+      const uint8_t* blk = tile + kHeader + jb * kBlock;
+      if constexpr (TB == 1) _mm_prefetch(reinterpret_cast<const char*>(blk + 4 * m.block_bytes), _MM_HINT_T0);
+      const int64_t b = u * 8 + jb;
+      __m512 dw[2], mw[2];
+      P::Scales(blk, d, dmin, dw, mw);
+      __m512i w[8];
+      Codes<P>(blk + 32, w);
+      MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
+        const int8_t* x = xq.row_qs(t + j) + b * 32;
+        const float dx = xq.row_d(t + j)[b];
+        const int32_t* s16 = xq.row_sum16(t + j) + 2 * b;
+        const __m512 dxv = _mm512_set1_ps(dx);
+        __m512i s[2] = {_mm512_set1_epi32(-P::kOffset * s16[0]), _mm512_set1_epi32(-P::kOffset * s16[1])};
+        if constexpr (P::kHalf) {  // groups 0..3 are elements 0..15, groups 4..7 elements 16..31
+          MIXQ_UNROLL for (int q = 0; q < 4; ++q) {
+            s[0] = _mm512_dpbusd_epi32(s[0], w[q], Broadcast4(x + 4 * q));
+            s[1] = _mm512_dpbusd_epi32(s[1], w[q + 4], Broadcast4(x + 16 + 4 * q));
+          }
+          MIXQ_UNROLL for (int h = 0; h < 2; ++h) {
+            const __m512 sum = _mm512_cvtepi32_ps(s[h]);
+            if constexpr (P::kMins)
+              acc[j] = _mm512_add_ps(acc[j], _mm512_fmsub_ps(_mm512_mul_ps(dw[h], dxv), sum,
+                                                             _mm512_mul_ps(mw[h], _mm512_set1_ps(dx * static_cast<float>(s16[h])))));
+            else
+              acc[j] = _mm512_fmadd_ps(_mm512_mul_ps(dw[h], dxv), sum, acc[j]);
+          }
+        } else {  // Q4_K: one scale and min per block, no offset
+          MIXQ_UNROLL for (int q = 0; q < 8; q += 2) {
+            s[0] = _mm512_dpbusd_epi32(s[0], w[q], Broadcast4(x + 4 * q));
+            s[1] = _mm512_dpbusd_epi32(s[1], w[q + 1], Broadcast4(x + 4 * q + 4));
+          }
+          const __m512 sum = _mm512_cvtepi32_ps(_mm512_add_epi32(s[0], s[1]));
+          const float xs = dx * static_cast<float>(s16[0] + s16[1]);
+          acc[j] = _mm512_add_ps(acc[j], _mm512_fmsub_ps(_mm512_mul_ps(dw[0], dxv), sum, _mm512_mul_ps(mw[0], _mm512_set1_ps(xs))));
+        }
+      }
+    }
+  }
+  const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1);
+  MIXQ_UNROLL for (int j = 0; j < TB; ++j) _mm512_mask_storeu_ps(y + (t + j) * m.rows + g * 16, mask, acc[j]);
+}
+
 template <typename P>
 void Drive(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1) {
-  WalkPackedTiles<4>(xq.n, r0, r1, [&]<int T>(int64_t g, int64_t t, int valid) { Tile<P, T>(m, xq, y, g, t, valid); });
+  WalkPackedTiles<4>(xq.n, r0, r1, [&]<int T>(int64_t g, int64_t t, int valid) {
+    if constexpr (P::kSuper) SuperTile<P, T>(m, xq, y, g, t, valid);
+    else Tile<P, T>(m, xq, y, g, t, valid);
+  });
 }
 
 }  // namespace
@@ -87,6 +206,9 @@ bool PackedRowsAvx512(const PackedMatrix& m, const QuantizedActivations& xq, flo
   switch (m.type) {
     case DType::kQ4_0: Drive<Q4_0P>(m, xq, y, r0, r1); return true;
     case DType::kQ8_0: Drive<Q8_0P>(m, xq, y, r0, r1); return true;
+    case DType::kQ4_K: Drive<Q4_KP>(m, xq, y, r0, r1); return true;
+    case DType::kQ6_K: Drive<Q6_KP>(m, xq, y, r0, r1); return true;
+    case DType::kQ2_K: Drive<Q2_KP>(m, xq, y, r0, r1); return true;
     default: return false;
   }
 }

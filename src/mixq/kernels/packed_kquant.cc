@@ -1,0 +1,140 @@
+// Packing of Q4_K, Q6_K and Q2_K into the row-interleaved layout documented in packed.h.
+#include <cstring>
+
+#include "mixq/base/half.h"
+#include "mixq/base/parallel.h"
+#include "mixq/base/status.h"
+#include "mixq/kernels/matmul.h"
+#include "mixq/kernels/packed.h"
+#include "mixq/quant/blocks.h"
+
+namespace mixq::kernels {
+namespace {
+
+constexpr int64_t kGroup = PackedMatrix::kRowsPerGroup;
+constexpr size_t kScaleBytes = 32;  // per activation block: 2 x 16 bytes
+
+// One file super-block's contents in the packed terms: unsigned codes of activation block j,
+// the f16 super-block scales and the 2 scale bytes of each of the 8 blocks.
+struct SuperBlock {
+  uint16_t d = 0, dmin = 0;
+  uint8_t scale[8][2] = {};  // per block: the two bytes stored for this row (see packed.h)
+  uint8_t code[8][32] = {};  // unsigned codes (Q6_K: code + 32)
+};
+
+SuperBlock ReadQ4_K(const uint8_t* p) {
+  BlockQ4_K b;
+  std::memcpy(&b, p, sizeof b);
+  SuperBlock s;
+  s.d = b.d;
+  s.dmin = b.dmin;
+  for (int j = 0; j < 8; ++j) {
+    UnpackScaleMinK4(b.scales, j, &s.scale[j][0], &s.scale[j][1]);
+    for (int l = 0; l < 32; ++l) s.code[j][l] = static_cast<uint8_t>((b.qs[32 * (j / 2) + l] >> (4 * (j % 2))) & 0xF);
+  }
+  return s;
+}
+
+SuperBlock ReadQ6_K(const uint8_t* p) {
+  BlockQ6_K b;
+  std::memcpy(&b, p, sizeof b);
+  SuperBlock s;
+  s.d = b.d;
+  for (int j = 0; j < 8; ++j) {
+    s.scale[j][0] = static_cast<uint8_t>(b.scales[2 * j]);
+    s.scale[j][1] = static_cast<uint8_t>(b.scales[2 * j + 1]);
+    const int h = j / 4, k = j % 4;
+    for (int l = 0; l < 32; ++l) {
+      const int lo = (b.ql[64 * h + 32 * (k % 2) + l] >> (4 * (k / 2))) & 0xF;
+      const int hi = (b.qh[32 * h + l] >> (2 * k)) & 3;
+      s.code[j][l] = static_cast<uint8_t>(lo | hi << 4);
+    }
+  }
+  return s;
+}
+
+SuperBlock ReadQ2_K(const uint8_t* p) {
+  BlockQ2_K b;
+  std::memcpy(&b, p, sizeof b);
+  SuperBlock s;
+  s.d = b.d;
+  s.dmin = b.dmin;
+  for (int j = 0; j < 8; ++j) {
+    s.scale[j][0] = b.scales[2 * j];
+    s.scale[j][1] = b.scales[2 * j + 1];
+    const int h = j / 4, k = j % 4;
+    for (int l = 0; l < 32; ++l) s.code[j][l] = static_cast<uint8_t>((b.qs[32 * h + l] >> (2 * k)) & 3);
+  }
+  return s;
+}
+
+struct Layout {
+  SuperBlock (*read)(const uint8_t*);
+  size_t file_bytes;
+  bool mins;
+  int nibble_planes;  // 4 or 0
+  int crumb_planes;   // 2 or 0
+  size_t header() const { return mins ? 128 : 64; }
+  size_t block() const { return kScaleBytes + 64 * static_cast<size_t>(nibble_planes + crumb_planes); }
+  size_t unit() const { return header() + 8 * block(); }
+};
+
+Layout LayoutOf(DType type) {
+  switch (type) {
+    case DType::kQ4_K: return {ReadQ4_K, sizeof(BlockQ4_K), true, 4, 0};
+    case DType::kQ6_K: return {ReadQ6_K, sizeof(BlockQ6_K), false, 4, 2};
+    default: return {ReadQ2_K, sizeof(BlockQ2_K), true, 0, 2};
+  }
+}
+
+// Row r (< 16) of super-block s into tile: header lanes, scale bytes, code planes.
+void PlaceRow(const Layout& layout, const SuperBlock& s, int64_t r, uint8_t* tile) {
+  const float d = F16ToFloat(s.d), dmin = F16ToFloat(s.dmin);
+  std::memcpy(tile + 4 * r, &d, 4);
+  if (layout.mins) std::memcpy(tile + 64 + 4 * r, &dmin, 4);
+  for (int j = 0; j < 8; ++j) {
+    uint8_t* blk = tile + layout.header() + j * layout.block();
+    blk[r] = s.scale[j][0];
+    blk[16 + r] = s.scale[j][1];
+    uint8_t* planes = blk + kScaleBytes;
+    for (int e = 0; e < 32; ++e) {
+      const int g = e / 4, i = e % 4;
+      const uint8_t c = s.code[j][e];
+      if (layout.nibble_planes) planes[(g % 4) * 64 + r * 4 + i] |= static_cast<uint8_t>((c & 0xF) << (g < 4 ? 0 : 4));
+      if (layout.crumb_planes) {
+        const int crumb = layout.nibble_planes ? c >> 4 : c;
+        planes[64 * layout.nibble_planes + (g % 2) * 64 + r * 4 + i] |= static_cast<uint8_t>(crumb << (2 * (g / 2)));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+bool IsPackedKQuant(DType type) { return type == DType::kQ4_K || type == DType::kQ6_K || type == DType::kQ2_K; }
+
+void PackKQuantMatrix(const Context& ctx, const WeightMatrix& w, PackedMatrix* m) {
+  MIXQ_CHECK(IsPackedKQuant(w.type) && w.cols % 256 == 0);
+  const Layout layout = LayoutOf(w.type);
+  m->type = w.type;
+  m->rows = w.rows;
+  m->cols = w.cols;
+  m->groups = (w.rows + kGroup - 1) / kGroup;
+  m->unit_cols = 256;
+  m->block_bytes = layout.unit();
+  const int64_t units = w.cols / 256;
+  m->data = AlignedArray<uint8_t>(static_cast<size_t>(m->groups * units) * m->block_bytes);  // zeroed
+  ParallelFor(ctx, m->groups, 1, [&](int64_t g0, int64_t g1) {
+    for (int64_t g = g0; g < g1; ++g)
+      for (int64_t u = 0; u < units; ++u) {
+        uint8_t* tile = const_cast<uint8_t*>(m->tile(g, u));
+        for (int64_t r = 0; r < kGroup && g * kGroup + r < w.rows; ++r) {
+          const uint8_t* file = static_cast<const uint8_t*>(w.data) + static_cast<size_t>(g * kGroup + r) * w.row_bytes +
+                                u * layout.file_bytes;
+          PlaceRow(layout, layout.read(file), r, tile);
+        }
+      }
+  });
+}
+
+}  // namespace mixq::kernels
