@@ -38,3 +38,17 @@ MappedFile::~MappedFile() {
 }
 
 }  // namespace mixq
+
+namespace mixq {
+
+void MappedFile::ReleasePages(const void* data, size_t bytes) {
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21  // Linux 5.4; older kernels reject it (EINVAL), which is harmless
+#endif
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;  // whole pages only
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) / page * page;
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_PAGEOUT);
+}
+
+}  // namespace mixq

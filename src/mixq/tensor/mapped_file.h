@@ -22,6 +22,11 @@ class MappedFile {
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
 
+  // Hints that the pages inside [data, data + bytes) will not be read soon (the forward pass
+  // uses a packed copy of them): the kernel may reclaim them; their contents are kept (a later
+  // read faults them back in), and memory that is not file-backed is left as it is.
+  static void ReleasePages(const void* data, size_t bytes);
+
  private:
   MappedFile() = default;
   std::string path_;
