@@ -87,7 +87,8 @@ void Run(benchmark::State& state, DType type, Isa isa, int threads, int64_t rows
 
 void RegisterAll() {
   const std::vector<DType> types = {DType::kF32, DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0,
-                                    DType::kQ4_K, DType::kQ6_K, DType::kQ2_K, DType::kQ3_K, DType::kQ5_K};
+                                    DType::kQ4_K, DType::kQ6_K, DType::kQ2_K, DType::kQ3_K, DType::kQ5_K,
+                                    DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kIQ4_NL};
   for (DType type : types)
     for (Isa isa : {Isa::kRef, Isa::kAvx2, Isa::kAvx512})
       for (int threads : {1, 2}) {

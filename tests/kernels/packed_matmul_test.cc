@@ -19,7 +19,8 @@ namespace {
 using testing::QuantCase;
 
 constexpr DType kFileLayoutTypes[] = {DType::kQ4_0, DType::kQ8_0};  // UnpackRow inverts their packing
-constexpr DType kPackedTypes[] = {DType::kQ4_0, DType::kQ8_0, DType::kQ4_K, DType::kQ6_K, DType::kQ2_K};
+constexpr DType kPackedTypes[] = {DType::kQ4_0, DType::kQ8_0, DType::kQ4_K, DType::kQ5_K,
+                                  DType::kQ6_K, DType::kQ3_K, DType::kQ2_K};
 
 // Columns per packed unit: 32, or a 256-element super-block for the K-quants.
 int64_t Unit(DType type) { return GetDTypeInfo(type).block_size; }
@@ -168,16 +169,23 @@ TEST(QuantizedActivations, SimdRowsEqualScalarRows) {
       if (trial == 8 && i % 32 == 5) x[i] = -x[i - 1] * 3;
     }
     for (int32_t offset : {0, 8, 128}) {
-      std::vector<int8_t> q1(k), q2(k);
-      std::vector<float> d1(k / 32), d2(k / 32);
-      std::vector<int32_t> s1(k / 16), s2(k / 16), b1(k / 4), b2(k / 4), bb1(k / 32), bb2(k / 32);
-      QuantizeActivationRowRef(x.data(), k, offset, q1.data(), d1.data(), s1.data(), b1.data(), bb1.data());
-      QuantizeActivationRowAvx512(x.data(), k, offset, q2.data(), d2.data(), s2.data(), b2.data(), bb2.data());
-      ASSERT_EQ(q1, q2) << "trial " << trial;
-      ASSERT_EQ(d1, d2);
-      ASSERT_EQ(s1, s2);
-      ASSERT_EQ(b1, b2);
-      ASSERT_EQ(bb1, bb2);
+      struct Buffers {
+        std::vector<int8_t> q = std::vector<int8_t>(k);
+        std::vector<float> d = std::vector<float>(k / 32), xs = std::vector<float>(k / 16);
+        std::vector<int32_t> s = std::vector<int32_t>(k / 16), b = std::vector<int32_t>(k / 4),
+                             bb = std::vector<int32_t>(k / 32), b16 = std::vector<int32_t>(k / 16);
+        ActivationRow row() { return {q.data(), d.data(), s.data(), b.data(), bb.data(), b16.data(), xs.data()}; }
+      } ref, simd;
+      QuantizeActivationRowRef(x.data(), k, offset, ref.row());
+      QuantizeActivationRowAvx512(x.data(), k, offset, simd.row());
+      ASSERT_EQ(ref.q, simd.q) << "trial " << trial;
+      ASSERT_EQ(ref.d, simd.d);
+      ASSERT_EQ(ref.s, simd.s);
+      ASSERT_EQ(ref.b, simd.b);
+      ASSERT_EQ(ref.bb, simd.bb);
+      ASSERT_EQ(ref.b16, simd.b16);
+      ASSERT_EQ(ref.xs, simd.xs);
+      for (int64_t g = 0; g < k / 16; ++g) ASSERT_EQ(ref.b16[g], -offset * ref.s[g]);
     }
   }
 }

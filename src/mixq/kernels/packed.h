@@ -15,20 +15,25 @@
 //     unsigned bytes code + 128 (the AVX-512 dpbusd operand; AVX2 flips the bit back).
 // Packing is exact: UnpackRow reproduces the file's blocks byte for byte.
 //
-// K-quants (Q4_K, Q6_K, Q2_K) pack per 256-column super-block (unit_cols = 256):
+// K-quants (Q4_K, Q5_K, Q6_K, Q3_K, Q2_K) pack per 256-column super-block (unit_cols = 256):
 //   group g, super-block s at data + (g * (k / 256) + s) * block_bytes:
 //     d     16 x f32  the rows' super-block scales (f16 in the file, widened exactly)
-//     dmin  16 x f32  the rows' super-block min scales (Q4_K, Q2_K only)
+//     dmin  16 x f32  the rows' super-block min scales (Q4_K, Q5_K, Q2_K only)
 //     8 x { scales 32 bytes, code planes } for the 8 activation blocks j of the super-block:
 //       Q4_K: 16 x u8 scale, then 16 x u8 min (6-bit values); 4 nibble planes as Q4_0.
 //       Q6_K: 16 x i8 scale of elements 0..15, then 16 x i8 of elements 16..31; 4 nibble planes
 //             (low 4 bits of code + 32) and 2 crumb planes (its bits 4..5).
+//       Q5_K: as Q4_K, plus 1 bit plane (bit 4 of the code).
+//       Q3_K: 16 x i8 scale (stored value - 32) of elements 0..15, then of 16..31; 2 crumb planes
+//             (low 2 bits of code + 4) and 1 bit plane (its bit 2).
 //       Q2_K: 16 x the file's scale byte (scale | min << 4) of elements 0..15, then of 16..31;
 //             2 crumb planes.
-//     A crumb plane p holds in bits 2k..2k+1 of byte 4r+i the code of element 4(p + 2k) + i.
+//     A crumb plane p holds in bits 2k..2k+1 of byte 4r+i the code of element 4(p + 2k) + i;
+//     a bit plane holds in bit k of byte 4r+i the high bit of element 4k + i.
 //   The effective scales d * scale and dmin * min are formed in f32 in the kernel, exactly as
 //   the scalar specification forms them (an f16 value times a small integer is exact).
-//   Bits per weight: Q4_K 4.75 (file 4.5), Q6_K 6.625 (6.5625), Q2_K 2.75 (2.625).
+//   Bits per weight: Q4_K 4.75 (file 4.5), Q5_K 5.75 (5.5), Q6_K 6.625 (6.5625), Q3_K 3.625
+//   (3.4375), Q2_K 2.75 (2.625).
 #pragma once
 
 #include <cstdint>
@@ -58,7 +63,7 @@ struct PackedMatrix {
   }
 };
 
-// True for the types with a packed layout (Q4_0, Q8_0, Q4_K, Q6_K, Q2_K).
+// True for the types with a packed layout (Q4_0, Q8_0 and the K-quants Q2_K..Q6_K).
 bool PackedLayoutExists(DType type);
 
 // The packed copy of w (a type PackedLayoutExists accepts), packing row groups in parallel.

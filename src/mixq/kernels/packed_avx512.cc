@@ -85,15 +85,18 @@ inline __m512 U8Lanes(const uint8_t* p) { return _mm512_cvtepi32_ps(_mm512_cvtep
 // effective per-row scales of the block's two halves; mins likewise).
 struct Q4_KP {
   static constexpr bool kSuper = true, kMins = true, kHalf = false;
-  static constexpr int kOffset = 0, kNibblePlanes = 4, kCrumbPlanes = 0;
+  static constexpr int kOffset = 0, kNibblePlanes = 4, kCrumbPlanes = 0, kHighBit = 0;
   static void Scales(const uint8_t* blk, __m512 d, __m512 dmin, __m512 dw[2], __m512 mw[2]) {
     dw[0] = dw[1] = _mm512_mul_ps(d, U8Lanes(blk));
     mw[0] = mw[1] = _mm512_mul_ps(dmin, U8Lanes(blk + 16));
   }
 };
+struct Q5_KP : Q4_KP {
+  static constexpr int kHighBit = 4;
+};
 struct Q6_KP {
   static constexpr bool kSuper = true, kMins = false, kHalf = true;
-  static constexpr int kOffset = 32, kNibblePlanes = 4, kCrumbPlanes = 2;
+  static constexpr int kOffset = 32, kNibblePlanes = 4, kCrumbPlanes = 2, kHighBit = 0;
   static void Scales(const uint8_t* blk, __m512 d, __m512, __m512 dw[2], __m512 mw[2]) {
     MIXQ_UNROLL for (int h = 0; h < 2; ++h) {
       const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 16 * h));
@@ -102,9 +105,12 @@ struct Q6_KP {
     }
   }
 };
+struct Q3_KP : Q6_KP {
+  static constexpr int kOffset = 4, kNibblePlanes = 0, kCrumbPlanes = 2, kHighBit = 2;
+};
 struct Q2_KP {
   static constexpr bool kSuper = true, kMins = true, kHalf = true;
-  static constexpr int kOffset = 0, kNibblePlanes = 0, kCrumbPlanes = 2;
+  static constexpr int kOffset = 0, kNibblePlanes = 0, kCrumbPlanes = 2, kHighBit = 0;
   static void Scales(const uint8_t* blk, __m512 d, __m512 dmin, __m512 dw[2], __m512 mw[2]) {
     MIXQ_UNROLL for (int h = 0; h < 2; ++h) {
       const __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 16 * h)));
@@ -135,12 +141,20 @@ inline void Codes(const uint8_t* planes, __m512i w[8]) {
       }
     }
   }
+  if constexpr (P::kHighBit) {  // bit k of each byte -> bit kHighBit of group k's code
+    const __m512i v = _mm512_loadu_si512(planes + 64 * (P::kNibblePlanes + P::kCrumbPlanes));
+    const __m512i mask = _mm512_set1_epi8(static_cast<char>(1 << P::kHighBit));
+    MIXQ_UNROLL for (int k = 0; k < 8; ++k) {
+      const __m512i moved = k <= P::kHighBit ? _mm512_slli_epi16(v, P::kHighBit - k) : _mm512_srli_epi16(v, k - P::kHighBit);
+      w[k] = _mm512_or_si512(w[k], _mm512_and_si512(moved, mask));
+    }
+  }
 }
 
 template <typename P, int TB>
 inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t g, int64_t t, int valid) {
   constexpr size_t kHeader = P::kMins ? 128 : 64;
-  constexpr size_t kBlock = 32 + 64 * (P::kNibblePlanes + P::kCrumbPlanes);
+  constexpr size_t kBlock = 32 + 64 * (P::kNibblePlanes + P::kCrumbPlanes + (P::kHighBit ? 1 : 0));
   const int64_t units = m.cols / 256;
   __m512 acc[TB];
   MIXQ_UNROLL for (int j = 0; j < TB; ++j) acc[j] = _mm512_setzero_ps();
@@ -159,9 +173,10 @@ inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, flo
       MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
         const int8_t* x = xq.row_qs(t + j) + b * 32;
         const float dx = xq.row_d(t + j)[b];
-        const int32_t* s16 = xq.row_sum16(t + j) + 2 * b;
+        const int32_t* bias16 = xq.row_bias16(t + j) + 2 * b;  // -offset * sum16 of each half
+        const float* xsum16 = xq.row_xsum16(t + j) + 2 * b;    // dx * sum16 of each half
         const __m512 dxv = _mm512_set1_ps(dx);
-        __m512i s[2] = {_mm512_set1_epi32(-P::kOffset * s16[0]), _mm512_set1_epi32(-P::kOffset * s16[1])};
+        __m512i s[2] = {_mm512_set1_epi32(P::kOffset ? bias16[0] : 0), _mm512_set1_epi32(P::kOffset ? bias16[1] : 0)};
         if constexpr (P::kHalf) {  // groups 0..3 are elements 0..15, groups 4..7 elements 16..31
           MIXQ_UNROLL for (int q = 0; q < 4; ++q) {
             s[0] = _mm512_dpbusd_epi32(s[0], w[q], Broadcast4(x + 4 * q));
@@ -171,17 +186,17 @@ inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, flo
             const __m512 sum = _mm512_cvtepi32_ps(s[h]);
             if constexpr (P::kMins)
               acc[j] = _mm512_add_ps(acc[j], _mm512_fmsub_ps(_mm512_mul_ps(dw[h], dxv), sum,
-                                                             _mm512_mul_ps(mw[h], _mm512_set1_ps(dx * static_cast<float>(s16[h])))));
+                                                             _mm512_mul_ps(mw[h], _mm512_set1_ps(xsum16[h]))));
             else
               acc[j] = _mm512_fmadd_ps(_mm512_mul_ps(dw[h], dxv), sum, acc[j]);
           }
-        } else {  // Q4_K: one scale and min per block, no offset
+        } else {  // Q4_K, Q5_K: one scale and min per block, no offset
           MIXQ_UNROLL for (int q = 0; q < 8; q += 2) {
             s[0] = _mm512_dpbusd_epi32(s[0], w[q], Broadcast4(x + 4 * q));
             s[1] = _mm512_dpbusd_epi32(s[1], w[q + 1], Broadcast4(x + 4 * q + 4));
           }
           const __m512 sum = _mm512_cvtepi32_ps(_mm512_add_epi32(s[0], s[1]));
-          const float xs = dx * static_cast<float>(s16[0] + s16[1]);
+          const float xs = dx * static_cast<float>(xq.row_sum16(t + j)[2 * b] + xq.row_sum16(t + j)[2 * b + 1]);
           acc[j] = _mm512_add_ps(acc[j], _mm512_fmsub_ps(_mm512_mul_ps(dw[0], dxv), sum, _mm512_mul_ps(mw[0], _mm512_set1_ps(xs))));
         }
       }
@@ -207,7 +222,9 @@ bool PackedRowsAvx512(const PackedMatrix& m, const QuantizedActivations& xq, flo
     case DType::kQ4_0: Drive<Q4_0P>(m, xq, y, r0, r1); return true;
     case DType::kQ8_0: Drive<Q8_0P>(m, xq, y, r0, r1); return true;
     case DType::kQ4_K: Drive<Q4_KP>(m, xq, y, r0, r1); return true;
+    case DType::kQ5_K: Drive<Q5_KP>(m, xq, y, r0, r1); return true;
     case DType::kQ6_K: Drive<Q6_KP>(m, xq, y, r0, r1); return true;
+    case DType::kQ3_K: Drive<Q3_KP>(m, xq, y, r0, r1); return true;
     case DType::kQ2_K: Drive<Q2_KP>(m, xq, y, r0, r1); return true;
     default: return false;
   }

@@ -1,5 +1,6 @@
-// Packing of Q4_K, Q6_K and Q2_K into the row-interleaved layout documented in packed.h.
+// Packing of Q4_K, Q5_K, Q6_K, Q3_K and Q2_K into the row-interleaved layout documented in packed.h.
 #include <cstring>
+#include <type_traits>
 
 #include "mixq/base/half.h"
 #include "mixq/base/parallel.h"
@@ -19,18 +20,24 @@ constexpr size_t kScaleBytes = 32;  // per activation block: 2 x 16 bytes
 struct SuperBlock {
   uint16_t d = 0, dmin = 0;
   uint8_t scale[8][2] = {};  // per block: the two bytes stored for this row (see packed.h)
-  uint8_t code[8][32] = {};  // unsigned codes (Q6_K: code + 32)
+  uint8_t code[8][32] = {};  // unsigned codes (Q6_K: code + 32, Q3_K: code + 4)
 };
 
-SuperBlock ReadQ4_K(const uint8_t* p) {
-  BlockQ4_K b;
+// Q4_K and Q5_K share scales, mins and nibbles; Q5_K adds bit 4 of each code from qh.
+template <typename Block>
+SuperBlock ReadQ4OrQ5_K(const uint8_t* p) {
+  Block b;
   std::memcpy(&b, p, sizeof b);
   SuperBlock s;
   s.d = b.d;
   s.dmin = b.dmin;
   for (int j = 0; j < 8; ++j) {
     UnpackScaleMinK4(b.scales, j, &s.scale[j][0], &s.scale[j][1]);
-    for (int l = 0; l < 32; ++l) s.code[j][l] = static_cast<uint8_t>((b.qs[32 * (j / 2) + l] >> (4 * (j % 2))) & 0xF);
+    for (int l = 0; l < 32; ++l) {
+      int code = (b.qs[32 * (j / 2) + l] >> (4 * (j % 2))) & 0xF;
+      if constexpr (std::is_same_v<Block, BlockQ5_K>) code |= ((b.qh[l] >> j) & 1) << 4;
+      s.code[j][l] = static_cast<uint8_t>(code);
+    }
   }
   return s;
 }
@@ -49,6 +56,20 @@ SuperBlock ReadQ6_K(const uint8_t* p) {
       const int hi = (b.qh[32 * h + l] >> (2 * k)) & 3;
       s.code[j][l] = static_cast<uint8_t>(lo | hi << 4);
     }
+  }
+  return s;
+}
+
+SuperBlock ReadQ3_K(const uint8_t* p) {
+  BlockQ3_K b;
+  std::memcpy(&b, p, sizeof b);
+  SuperBlock s;
+  s.d = b.d;
+  for (int j = 0; j < 8; ++j) {
+    for (int h = 0; h < 2; ++h) s.scale[j][h] = static_cast<uint8_t>(static_cast<int8_t>(UnpackScaleQ3_K(b.scales, 2 * j + h) - 32));
+    const int h = j / 4, k = j % 4;
+    for (int l = 0; l < 32; ++l)
+      s.code[j][l] = static_cast<uint8_t>(((b.qs[32 * h + l] >> (2 * k)) & 3) | ((b.hmask[l] >> j) & 1) << 2);
   }
   return s;
 }
@@ -74,16 +95,20 @@ struct Layout {
   bool mins;
   int nibble_planes;  // 4 or 0
   int crumb_planes;   // 2 or 0
+  int high_bit;       // the bit a bit plane supplies (Q5_K: 4, Q3_K: 2), or 0 for none
+  int bit_planes() const { return high_bit ? 1 : 0; }
   size_t header() const { return mins ? 128 : 64; }
-  size_t block() const { return kScaleBytes + 64 * static_cast<size_t>(nibble_planes + crumb_planes); }
+  size_t block() const { return kScaleBytes + 64 * static_cast<size_t>(nibble_planes + crumb_planes + bit_planes()); }
   size_t unit() const { return header() + 8 * block(); }
 };
 
 Layout LayoutOf(DType type) {
   switch (type) {
-    case DType::kQ4_K: return {ReadQ4_K, sizeof(BlockQ4_K), true, 4, 0};
-    case DType::kQ6_K: return {ReadQ6_K, sizeof(BlockQ6_K), false, 4, 2};
-    default: return {ReadQ2_K, sizeof(BlockQ2_K), true, 0, 2};
+    case DType::kQ4_K: return {ReadQ4OrQ5_K<BlockQ4_K>, sizeof(BlockQ4_K), true, 4, 0, 0};
+    case DType::kQ5_K: return {ReadQ4OrQ5_K<BlockQ5_K>, sizeof(BlockQ5_K), true, 4, 0, 4};
+    case DType::kQ6_K: return {ReadQ6_K, sizeof(BlockQ6_K), false, 4, 2, 0};
+    case DType::kQ3_K: return {ReadQ3_K, sizeof(BlockQ3_K), false, 0, 2, 2};
+    default: return {ReadQ2_K, sizeof(BlockQ2_K), true, 0, 2, 0};
   }
 }
 
@@ -102,16 +127,22 @@ void PlaceRow(const Layout& layout, const SuperBlock& s, int64_t r, uint8_t* til
       const uint8_t c = s.code[j][e];
       if (layout.nibble_planes) planes[(g % 4) * 64 + r * 4 + i] |= static_cast<uint8_t>((c & 0xF) << (g < 4 ? 0 : 4));
       if (layout.crumb_planes) {
-        const int crumb = layout.nibble_planes ? c >> 4 : c;
+        const int crumb = (layout.nibble_planes ? c >> 4 : c) & 3;
         planes[64 * layout.nibble_planes + (g % 2) * 64 + r * 4 + i] |= static_cast<uint8_t>(crumb << (2 * (g / 2)));
       }
+      if (layout.high_bit)
+        planes[64 * (layout.nibble_planes + layout.crumb_planes) + r * 4 + i] |=
+            static_cast<uint8_t>(((c >> layout.high_bit) & 1) << g);
     }
   }
 }
 
 }  // namespace
 
-bool IsPackedKQuant(DType type) { return type == DType::kQ4_K || type == DType::kQ6_K || type == DType::kQ2_K; }
+bool IsPackedKQuant(DType type) {
+  return type == DType::kQ4_K || type == DType::kQ5_K || type == DType::kQ6_K || type == DType::kQ3_K ||
+         type == DType::kQ2_K;
+}
 
 void PackKQuantMatrix(const Context& ctx, const WeightMatrix& w, PackedMatrix* m) {
   MIXQ_CHECK(IsPackedKQuant(w.type) && w.cols % 256 == 0);

@@ -4,8 +4,24 @@
 
 namespace mixq {
 
-void QuantizeActivationRowRef(const float* x, int64_t k, int32_t offset, int8_t* q, float* d, int32_t* sum16,
-                              int32_t* bias, int32_t* block_bias) {
+namespace {
+
+// bias16 and xsum16 from sum16 and d (shared by every ISA: scalar, once per 16 elements).
+void HalfTerms(int64_t k, int32_t offset, const ActivationRow& out) {
+  for (int64_t g = 0; g < k / 16; ++g) {
+    out.bias16[g] = -offset * out.sum16[g];
+    out.xsum16[g] = out.d[g / 2] * static_cast<float>(out.sum16[g]);
+  }
+}
+
+}  // namespace
+
+void QuantizeActivationRowRef(const float* x, int64_t k, int32_t offset, const ActivationRow& out) {
+  int8_t* q = out.qs;
+  float* d = out.d;
+  int32_t* bias = out.bias;
+  int32_t* block_bias = out.block_bias;
+  int32_t* sum16 = out.sum16;
   for (int64_t b = 0; b < k / 32; ++b) {
     float amax = 0.0f;
     for (int i = 0; i < 32; ++i) {
@@ -32,7 +48,10 @@ void QuantizeActivationRowRef(const float* x, int64_t k, int32_t offset, int8_t*
     for (int i = 0; i < 16; ++i) s += q[g * 16 + i];
     sum16[g] = s;
   }
+  HalfTerms(k, offset, out);
 }
+
+void QuantizeActivationHalfTerms(int64_t k, int32_t offset, const ActivationRow& out) { HalfTerms(k, offset, out); }
 
 void QuantizeActivations(const Context& ctx, const float* x, int64_t n, int64_t k, int32_t offset,
                          QuantizedActivations* out) {
@@ -48,12 +67,16 @@ void QuantizeActivations(const Context& ctx, const float* x, int64_t n, int64_t 
   grow(out->sum16, n * k / 16);
   grow(out->bias, n * blocks * 8);
   grow(out->block_bias, n * blocks);
+  grow(out->bias16, n * k / 16);
+  grow(out->xsum16, n * k / 16);
   const bool simd = ctx.isa == Isa::kAvx512 && IsaSupported(Isa::kAvx512);
   ParallelFor(ctx, n, 8, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
-      auto* row = simd ? QuantizeActivationRowAvx512 : QuantizeActivationRowRef;
-      row(x + t * k, k, offset, out->qs.data() + t * k, out->d.data() + t * blocks, out->sum16.data() + t * (k / 16),
-          out->bias.data() + t * blocks * 8, out->block_bias.data() + t * blocks);
+      const ActivationRow row{out->qs.data() + t * k,        out->d.data() + t * blocks,
+                              out->sum16.data() + t * (k / 16), out->bias.data() + t * blocks * 8,
+                              out->block_bias.data() + t * blocks, out->bias16.data() + t * (k / 16),
+                              out->xsum16.data() + t * (k / 16)};
+      (simd ? QuantizeActivationRowAvx512 : QuantizeActivationRowRef)(x + t * k, k, offset, row);
     }
   });
 }

@@ -10,6 +10,9 @@
 //                       no extra instruction (VNNI dpbusd accumulates onto it).
 //   block_bias (n, k/32) -offset * (sum of the block's codes): the same for a whole block, as
 //                       the packed kernels (packed.h) need it, one lane per weight row.
+//   bias16 (n, k/16)    -offset * sum16, and
+//   xsum16 (n, k/16)    d[g / 2] * float(sum16[g]): the per-half terms of the packed K-quant
+//                       kernels, computed once per token instead of once per row group.
 // Rounding: q = trunc(x / d + 0.5 * sign(x)) in f32 (round half away from zero, computed the
 // same way on every ISA). The buffers are reused across calls (grown, never zero-filled).
 #pragma once
@@ -30,6 +33,8 @@ struct QuantizedActivations {
   std::vector<int32_t> sum16;
   std::vector<int32_t> bias;
   std::vector<int32_t> block_bias;
+  std::vector<int32_t> bias16;
+  std::vector<float> xsum16;
   // Capacity management: vectors only grow, so repeated calls allocate nothing.
 
   const int8_t* row_qs(int64_t t) const { return qs.data() + t * k; }
@@ -37,14 +42,27 @@ struct QuantizedActivations {
   const int32_t* row_sum16(int64_t t) const { return sum16.data() + t * (k / 16); }
   const int32_t* row_bias(int64_t t) const { return bias.data() + t * (k / 32) * 8; }
   const int32_t* row_block_bias(int64_t t) const { return block_bias.data() + t * (k / 32); }
+  const int32_t* row_bias16(int64_t t) const { return bias16.data() + t * (k / 16); }
+  const float* row_xsum16(int64_t t) const { return xsum16.data() + t * (k / 16); }
 };
 
-// One token's row: x{k} -> qs{k}, d{k/32}, sum16{k/16}, bias{k/32, 8}, block_bias{k/32}.
-// The AVX-512 version gives the same bytes as the scalar one (same f32 operations).
-void QuantizeActivationRowRef(const float* x, int64_t k, int32_t offset, int8_t* qs, float* d, int32_t* sum16,
-                              int32_t* bias, int32_t* block_bias);
-void QuantizeActivationRowAvx512(const float* x, int64_t k, int32_t offset, int8_t* qs, float* d, int32_t* sum16,
-                                 int32_t* bias, int32_t* block_bias);
+// One token's outputs (the arrays above, at that token's row).
+struct ActivationRow {
+  int8_t* qs;
+  float* d;
+  int32_t* sum16;
+  int32_t* bias;
+  int32_t* block_bias;
+  int32_t* bias16;
+  float* xsum16;
+};
+
+// One token's row x{k}. The AVX-512 version writes the same bytes as the scalar one (the same
+// f32 operations).
+void QuantizeActivationRowRef(const float* x, int64_t k, int32_t offset, const ActivationRow& out);
+void QuantizeActivationRowAvx512(const float* x, int64_t k, int32_t offset, const ActivationRow& out);
+// The bias16 and xsum16 of a row whose other arrays are written (shared by both versions).
+void QuantizeActivationHalfTerms(int64_t k, int32_t offset, const ActivationRow& out);
 
 // Quantizes x{n, k} (k % 32 == 0) for a weight type whose codes carry `offset`.
 void QuantizeActivations(const Context& ctx, const float* x, int64_t n, int64_t k, int32_t offset,

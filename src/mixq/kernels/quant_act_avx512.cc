@@ -6,8 +6,11 @@
 
 namespace mixq {
 
-void QuantizeActivationRowAvx512(const float* x, int64_t k, int32_t offset, int8_t* q, float* d, int32_t* sum16,
-                                 int32_t* bias, int32_t* block_bias) {
+void QuantizeActivationRowAvx512(const float* x, int64_t k, int32_t offset, const ActivationRow& out) {
+  int8_t* q = out.qs;
+  float* d = out.d;
+  int32_t* bias = out.bias;
+  int32_t* sum16 = out.sum16;
   const __m512 half = _mm512_set1_ps(0.5f);
   const __m512i sign = _mm512_set1_epi32(static_cast<int>(0x80000000u));
   for (int64_t b = 0; b < k / 32; ++b) {
@@ -32,8 +35,9 @@ void QuantizeActivationRowAvx512(const float* x, int64_t k, int32_t offset, int8
     _mm256_store_si256(reinterpret_cast<__m256i*>(s), s4);
     sum16[2 * b] = s[0] + s[1] + s[2] + s[3];
     sum16[2 * b + 1] = s[4] + s[5] + s[6] + s[7];
-    block_bias[b] = -offset * (sum16[2 * b] + sum16[2 * b + 1]);
+    out.block_bias[b] = -offset * (sum16[2 * b] + sum16[2 * b + 1]);
   }
+  QuantizeActivationHalfTerms(k, offset, out);
 }
 
 }  // namespace mixq
