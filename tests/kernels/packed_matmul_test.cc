@@ -18,9 +18,10 @@ namespace {
 
 using testing::QuantCase;
 
-constexpr DType kFileLayoutTypes[] = {DType::kQ4_0, DType::kQ8_0};  // UnpackRow inverts their packing
-constexpr DType kPackedTypes[] = {DType::kQ4_0, DType::kQ8_0, DType::kQ4_K, DType::kQ5_K,
-                                  DType::kQ6_K, DType::kQ3_K, DType::kQ2_K};
+// UnpackRow inverts the packing of the 32-element types.
+constexpr DType kFileLayoutTypes[] = {DType::kQ4_0, DType::kQ8_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kIQ4_NL};
+constexpr DType kPackedTypes[] = {DType::kQ4_0, DType::kQ8_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1, DType::kIQ4_NL,
+                                  DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kQ3_K, DType::kQ2_K};
 
 // Columns per packed unit: 32, or a 256-element super-block for the K-quants.
 int64_t Unit(DType type) { return GetDTypeInfo(type).block_size; }

@@ -1,4 +1,4 @@
-// Row-interleaved ("packed") copies of Q4_0 and Q8_0 weight matrices for the SIMD integer
+// Row-interleaved ("packed") copies of quantized weight matrices for the SIMD integer
 // kernels. The file layout keeps each row's blocks together, so a kernel working on several
 // rows gathers scales and nibbles from scattered places and shuffles them into lanes. The
 // packed layout stores 16 rows side by side so that one 512-bit VNNI dot product (dpbusd) gives
@@ -13,6 +13,11 @@
 //     nibbles those of elements 4(j+4)..4(j+4)+3.
 //   Q8_0 (P = 8, 544 bytes, 8.5 bits per weight): plane j holds elements 4j..4j+3 as
 //     unsigned bytes code + 128 (the AVX-512 dpbusd operand; AVX2 flips the bit back).
+//   Q4_1, Q5_1: 16 x f16 mins follow the scales (the header is 64 bytes).
+//   Q4_1, IQ4_NL: 4 nibble planes as Q4_0 (IQ4_NL's nibbles index its codebook).
+//   Q5_0, Q5_1: 4 nibble planes (low 4 bits) and 1 bit plane: bit k of byte 4r+i is the
+//     high bit (qh) of element 4k+i.
+//   Every 32-element type keeps its file's bits per weight.
 // Packing is exact: UnpackRow reproduces the file's blocks byte for byte.
 //
 // K-quants (Q4_K, Q5_K, Q6_K, Q3_K, Q2_K) pack per 256-column super-block (unit_cols = 256):
@@ -63,13 +68,15 @@ struct PackedMatrix {
   }
 };
 
-// True for the types with a packed layout (Q4_0, Q8_0 and the K-quants Q2_K..Q6_K).
+// True for the types with a packed layout: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL and the
+// K-quants Q2_K..Q6_K.
 bool PackedLayoutExists(DType type);
 
 // The packed copy of w (a type PackedLayoutExists accepts), packing row groups in parallel.
 std::unique_ptr<PackedMatrix> PackMatrix(const Context& ctx, const WeightMatrix& w);
 
-// Row r of a packed Q4_0/Q8_0 matrix in the file's block layout (the inverse of packing; tests).
+// Row r of a packed 32-element-block matrix (not a K-quant) in the file's block layout (the
+// inverse of packing; tests).
 void UnpackRow(const PackedMatrix& m, int64_t r, uint8_t* out);
 
 namespace kernels {

@@ -6,32 +6,74 @@
 // activation scale.
 #include <immintrin.h>
 
+#include <array>
 #include <cstring>
 
 #include "mixq/base/context.h"
 #include "mixq/kernels/packed.h"
 #include "mixq/kernels/tile_walk.h"
+#include "mixq/quant/blocks.h"
 
 #define MIXQ_UNROLL _Pragma("GCC unroll 16")
 
 namespace mixq::kernels {
 namespace {
 
-struct Q4_0P {
-  static constexpr bool kSuper = false;
-  static void Codes(const uint8_t* planes, __m512i w[8]) {
-    const __m512i mask = _mm512_set1_epi8(0x0F);
-    MIXQ_UNROLL for (int j = 0; j < 4; ++j) {
-      const __m512i p = _mm512_loadu_si512(planes + 64 * j);
-      w[j] = _mm512_and_si512(p, mask);
-      w[j + 4] = _mm512_and_si512(_mm512_srli_epi16(p, 4), mask);
-    }
+// 4 nibble planes -> 8 code vectors: plane j's low nibbles are group j, high nibbles j + 4.
+inline void Nibbles(const uint8_t* planes, __m512i w[8]) {
+  const __m512i mask = _mm512_set1_epi8(0x0F);
+  MIXQ_UNROLL for (int j = 0; j < 4; ++j) {
+    const __m512i p = _mm512_loadu_si512(planes + 64 * j);
+    w[j] = _mm512_and_si512(p, mask);
+    w[j + 4] = _mm512_and_si512(_mm512_srli_epi16(p, 4), mask);
   }
+}
+
+// A bit plane: bit k of each byte becomes bit kBit of group k's codes. 16-bit shifts do not
+// leak across bytes here: the mask keeps bit kBit of each byte, which comes from that byte.
+template <int kBit>
+inline void HighBits(const uint8_t* plane, __m512i w[8]) {
+  const __m512i v = _mm512_loadu_si512(plane);
+  const __m512i mask = _mm512_set1_epi8(static_cast<char>(1 << kBit));
+  MIXQ_UNROLL for (int k = 0; k < 8; ++k) {
+    const __m512i moved = k <= kBit ? _mm512_slli_epi16(v, kBit - k) : _mm512_srli_epi16(v, k - kBit);
+    w[k] = _mm512_or_si512(w[k], _mm512_and_si512(moved, mask));
+  }
+}
+
+// 32-element types: kMins (16 f16 mins after the scales), kHighBit (a bit plane after the
+// nibbles), Codes (unsigned codes whose zero point the activation bias removes).
+struct Q4_0P {
+  static constexpr bool kSuper = false, kMins = false;
+  static constexpr int kPlanes = 4, kHighBit = 0;
+  static void Codes(const uint8_t* planes, __m512i w[8]) { Nibbles(planes, w); }
 };
 struct Q8_0P {
-  static constexpr bool kSuper = false;
+  static constexpr bool kSuper = false, kMins = false;
+  static constexpr int kPlanes = 8, kHighBit = 0;
   static void Codes(const uint8_t* planes, __m512i w[8]) {
     MIXQ_UNROLL for (int j = 0; j < 8; ++j) w[j] = _mm512_loadu_si512(planes + 64 * j);
+  }
+};
+struct Q4_1P : Q4_0P {
+  static constexpr bool kMins = true;
+};
+struct Q5_0P : Q4_0P {
+  static constexpr int kHighBit = 4;
+};
+struct Q5_1P : Q5_0P {
+  static constexpr bool kMins = true;
+};
+struct IQ4_NLP : Q4_0P {  // nibbles index the codebook; codes are value + 128
+  static void Codes(const uint8_t* planes, __m512i w[8]) {
+    Nibbles(planes, w);
+    static constexpr std::array<uint8_t, 16> kTable = [] {
+      std::array<uint8_t, 16> t{};
+      for (int i = 0; i < 16; ++i) t[i] = static_cast<uint8_t>(kIq4nlValues[i] + 128);
+      return t;
+    }();
+    const __m512i table = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kTable.data())));
+    MIXQ_UNROLL for (int j = 0; j < 8; ++j) w[j] = _mm512_shuffle_epi8(table, w[j]);
   }
 };
 
@@ -55,12 +97,18 @@ inline void Tile(const PackedMatrix& m, const QuantizedActivations& xq, float* y
   }
   __m512 acc[TB];
   MIXQ_UNROLL for (int j = 0; j < TB; ++j) acc[j] = _mm512_setzero_ps();
+  constexpr size_t kHeader = P::kMins ? 64 : 32;
   const uint8_t* tile = m.tile(g, 0);
   for (int64_t b = 0; b < blocks; ++b, tile += m.block_bytes) {
     if constexpr (TB == 1) _mm_prefetch(reinterpret_cast<const char*>(tile + 8 * m.block_bytes), _MM_HINT_T0);
     const __m512 sw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(tile)));
+    // The specification's mw is -min (value = d * q + min).
+    const __m512 mw = P::kMins ? _mm512_sub_ps(_mm512_setzero_ps(), _mm512_cvtph_ps(_mm256_loadu_si256(
+                                                                          reinterpret_cast<const __m256i*>(tile + 32))))
+                               : _mm512_setzero_ps();
     __m512i w[8];
-    P::Codes(tile + 32, w);
+    P::Codes(tile + kHeader, w);
+    if constexpr (P::kHighBit) HighBits<P::kHighBit>(tile + kHeader + 64 * P::kPlanes, w);
     MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
       const int8_t* x = xs[j] + b * 32;
       // Two independent chains of four dpbusd each (latency), joined before the convert.
@@ -70,7 +118,14 @@ inline void Tile(const PackedMatrix& m, const QuantizedActivations& xq, float* y
         s1 = _mm512_dpbusd_epi32(s1, w[q + 1], Broadcast4(x + 4 * q + 4));
       }
       const __m512 scale = _mm512_mul_ps(sw, _mm512_set1_ps(ds[j][b]));
-      acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1)), scale, acc[j]);
+      const __m512 sum = _mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1));
+      if constexpr (P::kMins) {  // fma(dw * dx, sum, -(mw * xs)) as qkernels_kquant_ref.cc
+        const int32_t* s16 = xq.row_sum16(t + j) + 2 * b;
+        const __m512 xs = _mm512_set1_ps(ds[j][b] * static_cast<float>(s16[0] + s16[1]));
+        acc[j] = _mm512_add_ps(acc[j], _mm512_fmsub_ps(scale, sum, _mm512_mul_ps(mw, xs)));
+      } else {
+        acc[j] = _mm512_fmadd_ps(sum, scale, acc[j]);
+      }
     }
   }
   const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1);
@@ -122,33 +177,19 @@ struct Q2_KP {
 
 template <typename P>
 inline void Codes(const uint8_t* planes, __m512i w[8]) {
-  if constexpr (P::kNibblePlanes) {
-    const __m512i mask = _mm512_set1_epi8(0x0F);
-    MIXQ_UNROLL for (int p = 0; p < 4; ++p) {
-      const __m512i v = _mm512_loadu_si512(planes + 64 * p);
-      w[p] = _mm512_and_si512(v, mask);
-      w[p + 4] = _mm512_and_si512(_mm512_srli_epi16(v, 4), mask);
-    }
-  }
+  if constexpr (P::kNibblePlanes) Nibbles(planes, w);
   if constexpr (P::kCrumbPlanes) {
     const __m512i mask = _mm512_set1_epi8(0x03);
     MIXQ_UNROLL for (int p = 0; p < 2; ++p) {
       const __m512i v = _mm512_loadu_si512(planes + 64 * (P::kNibblePlanes + p));
       MIXQ_UNROLL for (int k = 0; k < 4; ++k) {
         const __m512i c = _mm512_and_si512(_mm512_srli_epi16(v, 2 * k), mask);
-        // Bits 4..5 over the nibble (Q6_K), or the whole 2-bit code (Q2_K).
+        // Bits 4..5 over the nibble (Q6_K), or the whole 2-bit code (Q2_K, Q3_K).
         w[p + 2 * k] = P::kNibblePlanes ? _mm512_or_si512(w[p + 2 * k], _mm512_slli_epi16(c, 4)) : c;
       }
     }
   }
-  if constexpr (P::kHighBit) {  // bit k of each byte -> bit kHighBit of group k's code
-    const __m512i v = _mm512_loadu_si512(planes + 64 * (P::kNibblePlanes + P::kCrumbPlanes));
-    const __m512i mask = _mm512_set1_epi8(static_cast<char>(1 << P::kHighBit));
-    MIXQ_UNROLL for (int k = 0; k < 8; ++k) {
-      const __m512i moved = k <= P::kHighBit ? _mm512_slli_epi16(v, P::kHighBit - k) : _mm512_srli_epi16(v, k - P::kHighBit);
-      w[k] = _mm512_or_si512(w[k], _mm512_and_si512(moved, mask));
-    }
-  }
+  if constexpr (P::kHighBit) HighBits<P::kHighBit>(planes + 64 * (P::kNibblePlanes + P::kCrumbPlanes), w);
 }
 
 template <typename P, int TB>
@@ -221,6 +262,10 @@ bool PackedRowsAvx512(const PackedMatrix& m, const QuantizedActivations& xq, flo
   switch (m.type) {
     case DType::kQ4_0: Drive<Q4_0P>(m, xq, y, r0, r1); return true;
     case DType::kQ8_0: Drive<Q8_0P>(m, xq, y, r0, r1); return true;
+    case DType::kQ4_1: Drive<Q4_1P>(m, xq, y, r0, r1); return true;
+    case DType::kQ5_0: Drive<Q5_0P>(m, xq, y, r0, r1); return true;
+    case DType::kQ5_1: Drive<Q5_1P>(m, xq, y, r0, r1); return true;
+    case DType::kIQ4_NL: Drive<IQ4_NLP>(m, xq, y, r0, r1); return true;
     case DType::kQ4_K: Drive<Q4_KP>(m, xq, y, r0, r1); return true;
     case DType::kQ5_K: Drive<Q5_KP>(m, xq, y, r0, r1); return true;
     case DType::kQ6_K: Drive<Q6_KP>(m, xq, y, r0, r1); return true;
