@@ -17,7 +17,8 @@ constexpr int64_t kGroup = PackedMatrix::kRowsPerGroup;
 // Code plane j holds, for row r at bytes 4r..4r+3, the file's code bytes 4j..4j+3: for the
 // 4-bit types those bytes already carry elements 4j+i (low nibble) and 16+4j+i (high nibble),
 // which is the packed order; Q8_0 bytes get their sign bit flipped (code + 128). The bit
-// plane gathers qh: bit k of byte 4r+i is the high bit of element 4k+i.
+// plane gathers qh as 8 little-endian 64-bit masks: bit 4r+i of mask k is the high bit of row
+// r's element 4k+i (the kernel uses mask k directly as a byte mask of group k).
 struct Family32 {
   size_t file_bytes;
   int min_at;     // byte offset of the f16 min in the file block, or -1
@@ -54,13 +55,14 @@ void MoveRow(const Family32& f, int64_t r, uint8_t* tile, uint8_t* block, bool t
   for (int j = 0; j < f.planes; ++j)
     for (int i = 0; i < 4; ++i) move(planes[j * 64 + r * 4 + i], block[f.qs_at + 4 * j + i], f.flip);
   if (f.qh_at < 0) return;
-  uint8_t* bits = planes + 64 * f.planes + r * 4;
+  uint8_t* masks = planes + 64 * f.planes;
   uint8_t* qh = block + f.qh_at;
   if (!to_tile) std::memset(qh, 0, 4);
   for (int e = 0; e < 32; ++e) {
-    const int k = e / 4, i = e % 4;
-    if (to_tile) bits[i] |= static_cast<uint8_t>(((qh[e / 8] >> (e % 8)) & 1) << k);
-    else qh[e / 8] |= static_cast<uint8_t>(((bits[i] >> k) & 1) << (e % 8));
+    const int bit = static_cast<int>(r) * 4 + e % 4;  // of mask e / 4
+    uint8_t& mask_byte = masks[8 * (e / 4) + bit / 8];
+    if (to_tile) mask_byte |= static_cast<uint8_t>(((qh[e / 8] >> (e % 8)) & 1) << (bit % 8));
+    else qh[e / 8] |= static_cast<uint8_t>(((mask_byte >> (bit % 8)) & 1) << (e % 8));
   }
 }
 

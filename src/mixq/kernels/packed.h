@@ -15,8 +15,9 @@
 //     unsigned bytes code + 128 (the AVX-512 dpbusd operand; AVX2 flips the bit back).
 //   Q4_1, Q5_1: 16 x f16 mins follow the scales (the header is 64 bytes).
 //   Q4_1, IQ4_NL: 4 nibble planes as Q4_0 (IQ4_NL's nibbles index its codebook).
-//   Q5_0, Q5_1: 4 nibble planes (low 4 bits) and 1 bit plane: bit k of byte 4r+i is the
-//     high bit (qh) of element 4k+i.
+//   Q5_0, Q5_1: 4 nibble planes (low 4 bits) and 1 bit plane (64 bytes): 8 little-endian
+//     64-bit masks, bit 4r+i of mask k = the high bit (qh) of row r's element 4k+i, so that
+//     mask k is directly the byte mask of group k's codes.
 //   Every 32-element type keeps its file's bits per weight.
 // Packing is exact: UnpackRow reproduces the file's blocks byte for byte.
 //
@@ -34,7 +35,7 @@
 //       Q2_K: 16 x the file's scale byte (scale | min << 4) of elements 0..15, then of 16..31;
 //             2 crumb planes.
 //     A crumb plane p holds in bits 2k..2k+1 of byte 4r+i the code of element 4(p + 2k) + i;
-//     a bit plane holds in bit k of byte 4r+i the high bit of element 4k + i.
+//     a bit plane is 8 masks as for Q5_0 (bit 4r+i of mask k: the high bit of element 4k + i).
 //   The effective scales d * scale and dmin * min are formed in f32 in the kernel, exactly as
 //   the scalar specification forms them (an f16 value times a small integer is exact).
 //   Bits per weight: Q4_K 4.75 (file 4.5), Q5_K 5.75 (5.5), Q6_K 6.625 (6.5625), Q3_K 3.625

@@ -29,15 +29,15 @@ inline void Nibbles(const uint8_t* planes, __m512i w[8]) {
   }
 }
 
-// A bit plane: bit k of each byte becomes bit kBit of group k's codes. 16-bit shifts do not
-// leak across bytes here: the mask keeps bit kBit of each byte, which comes from that byte.
+// A bit plane (8 64-bit byte masks, packed.h): mask k sets bit kBit of group k's codes (a
+// masked add: the bit is clear in the lower bits' codes).
 template <int kBit>
 inline void HighBits(const uint8_t* plane, __m512i w[8]) {
-  const __m512i v = _mm512_loadu_si512(plane);
-  const __m512i mask = _mm512_set1_epi8(static_cast<char>(1 << kBit));
+  const __m512i bit = _mm512_set1_epi8(static_cast<char>(1 << kBit));
   MIXQ_UNROLL for (int k = 0; k < 8; ++k) {
-    const __m512i moved = k <= kBit ? _mm512_slli_epi16(v, kBit - k) : _mm512_srli_epi16(v, k - kBit);
-    w[k] = _mm512_or_si512(w[k], _mm512_and_si512(moved, mask));
+    uint64_t mask;
+    std::memcpy(&mask, plane + 8 * k, 8);
+    w[k] = _mm512_mask_add_epi8(w[k], mask, w[k], bit);
   }
 }
 

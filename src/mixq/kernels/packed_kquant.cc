@@ -130,9 +130,11 @@ void PlaceRow(const Layout& layout, const SuperBlock& s, int64_t r, uint8_t* til
         const int crumb = (layout.nibble_planes ? c >> 4 : c) & 3;
         planes[64 * layout.nibble_planes + (g % 2) * 64 + r * 4 + i] |= static_cast<uint8_t>(crumb << (2 * (g / 2)));
       }
-      if (layout.high_bit)
-        planes[64 * (layout.nibble_planes + layout.crumb_planes) + r * 4 + i] |=
-            static_cast<uint8_t>(((c >> layout.high_bit) & 1) << g);
+      if (layout.high_bit) {  // 8 x 64-bit masks, bit 4r+i of mask g (as in packed.cc)
+        const int bit = static_cast<int>(r) * 4 + i;
+        planes[64 * (layout.nibble_planes + layout.crumb_planes) + 8 * g + bit / 8] |=
+            static_cast<uint8_t>(((c >> layout.high_bit) & 1) << (bit % 8));
+      }
     }
   }
 }
