@@ -77,6 +77,16 @@ struct IQ4_NLP : Q4_0P {  // nibbles index the codebook; codes are value + 128
   }
 };
 
+// Decode streams each weight byte once: fetch every cache line of the tile kPrefetchBytes
+// ahead (the hardware prefetcher alone leaves the loads waiting on memory).
+#ifndef MIXQ_PREFETCH_BYTES
+#define MIXQ_PREFETCH_BYTES 2048
+#endif
+constexpr size_t kPrefetchBytes = MIXQ_PREFETCH_BYTES;
+inline void PrefetchAhead(const uint8_t* p, size_t bytes) {
+  for (size_t off = 0; off < bytes; off += 64) _mm_prefetch(reinterpret_cast<const char*>(p + kPrefetchBytes + off), _MM_HINT_T0);
+}
+
 inline __m512i Broadcast4(const int8_t* x) {
   int32_t v;
   std::memcpy(&v, x, 4);
@@ -100,7 +110,7 @@ inline void Tile(const PackedMatrix& m, const QuantizedActivations& xq, float* y
   constexpr size_t kHeader = P::kMins ? 64 : 32;
   const uint8_t* tile = m.tile(g, 0);
   for (int64_t b = 0; b < blocks; ++b, tile += m.block_bytes) {
-    if constexpr (TB == 1) _mm_prefetch(reinterpret_cast<const char*>(tile + 8 * m.block_bytes), _MM_HINT_T0);
+    if constexpr (TB == 1) PrefetchAhead(tile, m.block_bytes);
     const __m512 sw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(tile)));
     // The specification's mw is -min (value = d * q + min).
     const __m512 mw = P::kMins ? _mm512_sub_ps(_mm512_setzero_ps(), _mm512_cvtph_ps(_mm256_loadu_si256(
@@ -205,7 +215,7 @@ inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, flo
     const __m512 dmin = P::kMins ? _mm512_loadu_ps(reinterpret_cast<const float*>(tile + 64)) : _mm512_setzero_ps();
     for (int jb = 0; jb < 8; ++jb) {
       const uint8_t* blk = tile + kHeader + jb * kBlock;
-      if constexpr (TB == 1) _mm_prefetch(reinterpret_cast<const char*>(blk + 4 * m.block_bytes), _MM_HINT_T0);
+      if constexpr (TB == 1) PrefetchAhead(blk, kBlock + (jb == 0 ? kHeader : 0));
       const int64_t b = u * 8 + jb;
       __m512 dw[2], mw[2];
       P::Scales(blk, d, dmin, dw, mw);
