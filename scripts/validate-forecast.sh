@@ -52,7 +52,10 @@ TYPES="f32 bf16 q8_0 q4_0"
 SHAPES="wiki-llama-8m smollm2-135m qwen2.5-0.5b"
 default_params=""
 for t in $TYPES; do default_params+="matmul.$t.compute,matmul.$t.memory,matmul.$t.per_output,"; done
-PARAMS=${PARAMS:-${default_params}matmul.q8_0.per_act,attention.compute,attention.memory,attention_decode.compute,attention_decode.memory}
+# Default: per weight type compute and memory efficiency and per-dot-product cost, attention
+# compute and memory, per-op overhead (docs/forecast.md#validation says why not per_act or
+# attention_decode: this machine's data does not support them).
+PARAMS=${PARAMS:-${default_params}attention.compute,attention.memory,overhead.per_op}
 steps=("$@")
 [ ${#steps[@]} -eq 0 ] && steps=(models bench probe calibrate)
 want() { local s; for s in "${steps[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }

@@ -20,9 +20,24 @@ OpTiming TimeOpAtPeak(const Op& op, double peak, const Device& device, double ba
 }
 
 MemoryChoice ChooseMemoryLevel(const Device& device, double working_set_bytes) {
-  for (const MemoryLevel& level : device.caches)
-    if (working_set_bytes <= level.capacity_bytes) return {level.name, level.bandwidth};
-  return {"DRAM", device.memory_bandwidth};
+  // Partial residency: a cache of capacity C keeps min(1, C / W) of a working set W that is
+  // streamed every pass (adaptive replacement keeps a subset, it does not thrash to zero), so
+  // level i serves min(1, C_i / W) - min(1, C_{i-1} / W) of the bytes and main memory the rest;
+  // the bandwidth is the harmonic blend. A working set that fits a level is served by it alone.
+  MemoryChoice choice{"DRAM", 0};
+  double seconds_per_byte = 0, served = 0;
+  for (const MemoryLevel& level : device.caches) {
+    const double held = working_set_bytes <= level.capacity_bytes ? 1.0 : level.capacity_bytes / working_set_bytes;
+    seconds_per_byte += (held - served) / level.bandwidth;
+    served = held;
+    if (held >= 1.0) {
+      choice.name = level.name;
+      break;
+    }
+  }
+  seconds_per_byte += (1.0 - served) / device.memory_bandwidth;
+  choice.bandwidth = 1.0 / seconds_per_byte;
+  return choice;
 }
 
 void TimeTerms::AddOp(const Op& op, const OpTiming& timing, double peak, double bandwidth,

@@ -30,8 +30,10 @@ OpTiming TimeOp(const Op& op, const Device& device, double bandwidth);
 // The same with the op's peak (ops/s) already looked up: the forecast's inner loop.
 OpTiming TimeOpAtPeak(const Op& op, double peak, const Device& device, double bandwidth);
 
-// The memory level whose capacity holds a pass's working set (weights touched + KV cache):
-// the smallest cache that fits, else main memory ("DRAM").
+// The memory serving a pass's working set W (weights touched + KV cache): `name` is the
+// smallest cache that holds it, else "DRAM"; `bandwidth` blends the levels by the share of W
+// each keeps (partial residency: a cache of capacity C < W keeps C / W of it), which is exactly
+// the cache's bandwidth when W fits and tends to main memory's as W grows.
 struct MemoryChoice {
   std::string name;
   double bandwidth = 0;  // bytes/s
