@@ -105,6 +105,13 @@ TEST(ForecastCli, CalibrateAndValidate) {
   nlohmann::json j = nlohmann::json::parse(r.output);
   EXPECT_EQ(j["holdout"]["count"], 2);
   EXPECT_EQ(j["calibrated"], true);
+  // The same file twice is two rounds of the same configurations: merged, not doubled.
+  r = RunMixq("forecast validate " + runs + " " + runs + " --hw " + out + " --rounds median --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["all"]["count"], 6);
+  EXPECT_EQ(j["rows"][0]["rounds"], 2);
+  EXPECT_NE(RunMixq("forecast validate " + runs + hw + " --rounds max").exit_code, 0);
 }
 
 TEST(DeviceCli, CheckEveryShippedFile) {

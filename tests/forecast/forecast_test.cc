@@ -58,7 +58,19 @@ TEST(Roofline, PassUsesTheSmallestCacheThatHoldsTheWorkingSet) {
   EXPECT_EQ(ChooseMemoryLevel(d, 5e5).name, "L2");
   EXPECT_EQ(ChooseMemoryLevel(d, 2e6).name, "L3");
   EXPECT_EQ(ChooseMemoryLevel(d, 1e9).name, "DRAM");
-  EXPECT_DOUBLE_EQ(ChooseMemoryLevel(d, 1e9).bandwidth, 100e9);
+  EXPECT_DOUBLE_EQ(ChooseMemoryLevel(d, 5e5).bandwidth, 1000e9);  // fits L2: L2 alone
+  // Partial residency. 2 MB: L2 keeps half, L3 the rest: 1 / (0.5 / 1000 + 0.5 / 400) GB/s.
+  EXPECT_NEAR(ChooseMemoryLevel(d, 2e6).bandwidth, 1e9 / (0.5 / 1000 + 0.5 / 400), 1);
+  // 1 GB: L2 keeps 0.1%, L3 3.2% in all (3.1% more), DRAM the remaining 96.8%.
+  EXPECT_NEAR(ChooseMemoryLevel(d, 1e9).bandwidth, 1e9 / (0.001 / 1000 + 0.031 / 400 + 0.968 / 100), 1);
+  // Monotone: a larger working set never gets more bandwidth, and far beyond the caches it
+  // approaches main memory's.
+  double previous = 2000e9;
+  for (double w = 1e5; w < 1e12; w *= 1.7) {
+    EXPECT_LE(ChooseMemoryLevel(d, w).bandwidth, previous * (1 + 1e-12)) << w;
+    previous = ChooseMemoryLevel(d, w).bandwidth;
+  }
+  EXPECT_NEAR(previous, 100e9, 0.1e9);
 }
 
 TEST(Forecast, DefinitionsHold) {

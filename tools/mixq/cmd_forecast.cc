@@ -133,7 +133,7 @@ int RunForecast(const ForecastOptions& o) {
 
 struct CalibrateOptions {
   std::vector<std::string> runs;
-  std::string hw, output, statistic = "median";
+  std::string hw, output, statistic = "median", rounds = "min";
   std::vector<std::string> params, holdout_models;
   int holdout_every = 0;
   double prior_weight = 1e-3;
@@ -152,6 +152,9 @@ Result<CalibrationRuns> LoadRuns(const CalibrateOptions& o) {
     MIXQ_ASSIGN_OR_RETURN(CalibrationRuns more, LoadCalibrationRuns(path, resolve, *statistic));
     AppendRuns(std::move(more), &runs);
   }
+  std::optional<RoundStatistic> rounds = ParseRoundStatistic(o.rounds);
+  if (!rounds) return Err("--rounds: expected min or median, got '{}'", o.rounds);
+  MergeRounds(*rounds, &runs);  // before holding out: run indices are those of the first round
   HoldOutEveryNth(o.holdout_every, &runs);
   HoldOutModels(o.holdout_models, &runs);
   return runs;
@@ -191,8 +194,11 @@ int RunCalibrate(const CalibrateOptions& o, bool fit) {
     for (int c = 0; c < kNumOpClasses; ++c)
       std::printf("  %-12s %.3f / %.3f\n", OpClassName(static_cast<OpClass>(c)), d.efficiency[c].compute,
                   d.efficiency[c].memory);
+    if (d.attention_decode)
+      std::printf("  attention (decode) %.3f / %.3f\n", d.attention_decode->compute, d.attention_decode->memory);
     for (const auto& [type, e] : d.matmul_type_efficiency)
-      std::printf("  matmul %-5s %.3f / %.3f\n", type.c_str(), e.compute, e.memory);
+      std::printf("  matmul %-5s %.3f / %.3f, per output %.3f ns, per activation %.3f ns\n", type.c_str(), e.compute,
+                  e.memory, e.per_output * 1e9, e.per_act * 1e9);
     std::printf("  overhead per op %.2f us, per pass %.2f us\n", d.overhead_per_op * 1e6, d.overhead_per_pass * 1e6);
   }
   if (!o.output.empty()) {
@@ -212,6 +218,9 @@ void AddRunsOptions(CLI::App* app, CalibrateOptions* o) {
   app->add_option("--stat", o->statistic,
                   "which repetition statistic of mixq bench is measured: median (default), best, mean, cpu-median "
                   "(CPU time; 1-thread runs on a loaded machine)");
+  app->add_option("--rounds", o->rounds,
+                  "how repeated measurements of one configuration (bench rounds) are merged: min (default: the "
+                  "least disturbed round) or median");
   app->add_option("--holdout-model", o->holdout_models, "also hold out runs whose model path contains this")
       ->delimiter(',');
   app->add_flag("--json", o->json, "print the report as JSON");

@@ -12,47 +12,51 @@ namespace {
 constexpr double kMinEfficiency = 0.01;
 constexpr double kMaxEfficiency = 2.0;
 
-// A fitted quantity. Efficiencies are fitted as their inverses, which enter the time linearly.
+// A fitted quantity. Efficiencies are fitted as their inverses, which enter the time linearly;
+// kernel costs (per output, per activation element) and overheads enter it linearly as they are.
 struct Parameter {
   std::string name;
-  enum Kind { kCompute, kMemory, kPerOp, kPerPass } kind = kCompute;
+  enum Kind { kCompute, kMemory, kPerOutput, kPerAct, kPerOp, kPerPass } kind = kCompute;
   int op_class = 0;
-  std::string weight_type;  // "matmul.<type>.<side>": Device::matmul_type_efficiency[type]
+  // A separately fitted factor set (Device::FactorKey): a weight type for
+  // "matmul.<type>.<side>", kAttentionDecodeKey for "attention_decode.<side>"; "" for a class.
+  std::string key;
 
-  const Efficiency& Eff(const Device& d) const {
-    return weight_type.empty() ? d.efficiency[op_class] : d.matmul_type_efficiency.at(weight_type);
+  Efficiency& Eff(Device* d) const {
+    if (key.empty()) return d->efficiency[op_class];
+    if (key == kAttentionDecodeKey) return *d->attention_decode;
+    return d->matmul_type_efficiency[key];
   }
   double Get(const Device& d) const {
+    if (kind == kPerOp) return d.overhead_per_op;
+    if (kind == kPerPass) return d.overhead_per_pass;
+    const Efficiency& e = key.empty() ? d.efficiency[op_class] : d.FactorsOf(key);
     switch (kind) {
-      case kCompute: return 1.0 / Eff(d).compute;
-      case kMemory: return 1.0 / Eff(d).memory;
-      case kPerOp: return d.overhead_per_op;
-      case kPerPass: return d.overhead_per_pass;
+      case kCompute: return 1.0 / e.compute;
+      case kMemory: return 1.0 / e.memory;
+      case kPerOutput: return e.per_output;
+      default: return e.per_act;
     }
-    return 0;
   }
   void Set(Device* d, double x) const {
-    Efficiency& e = weight_type.empty() ? d->efficiency[op_class] : d->matmul_type_efficiency[weight_type];
     switch (kind) {
-      case kCompute: e.compute = 1.0 / x; break;
-      case kMemory: e.memory = 1.0 / x; break;
+      case kCompute: Eff(d).compute = 1.0 / x; break;
+      case kMemory: Eff(d).memory = 1.0 / x; break;
+      case kPerOutput: Eff(d).per_output = x; break;
+      case kPerAct: Eff(d).per_act = x; break;
       case kPerOp: d->overhead_per_op = x; break;
       case kPerPass: d->overhead_per_pass = x; break;
     }
   }
   // d(time)/d(x) for a phase with these terms.
   double Coefficient(const TimeTerms& t) const {
-    if (!weight_type.empty() && (kind == kCompute || kind == kMemory)) {
-      auto it = t.matmul_type_s.find(weight_type);
-      return it == t.matmul_type_s.end() ? 0 : it->second[kind == kCompute ? 0 : 1];
+    if (kind == kPerOp) return t.launches;
+    if (kind == kPerPass) return t.passes;
+    if (!key.empty()) {
+      auto it = t.keyed_s.find(key);
+      return it == t.keyed_s.end() ? 0 : it->second[static_cast<int>(kind)];
     }
-    switch (kind) {
-      case kCompute: return t.compute_s[op_class];
-      case kMemory: return t.memory_s[op_class];
-      case kPerOp: return t.launches;
-      case kPerPass: return t.passes;
-    }
-    return 0;
+    return kind == kCompute ? t.compute_s[op_class] : kind == kMemory ? t.memory_s[op_class] : 0;
   }
   bool is_efficiency() const { return kind == kCompute || kind == kMemory; }
 };
@@ -63,19 +67,32 @@ Result<Parameter> ParseParameter(const std::string& name) {
   if (name == "overhead.per_op") return (p.kind = Parameter::kPerOp, p);
   if (name == "overhead.per_pass") return (p.kind = Parameter::kPerPass, p);
   const size_t dot = name.find('.'), last = name.rfind('.');
-  std::optional<OpClass> op_class = dot == std::string::npos ? std::nullopt : ParseOpClass(name.substr(0, dot));
+  const std::string head = dot == std::string::npos ? "" : name.substr(0, dot);
   const std::string side = dot == std::string::npos ? "" : name.substr(last + 1);
-  if (op_class == OpClass::kMatmul && last > dot) {
-    p.weight_type = name.substr(dot + 1, last - dot - 1);
-    if (!ParseDType(p.weight_type)) op_class.reset();
+  // -1: not a parameter name (a plain int: GCC 12 misreports an optional here as uninitialised).
+  int op_class = head.empty() || !ParseOpClass(head) ? -1 : static_cast<int>(*ParseOpClass(head));
+  const int matmul = static_cast<int>(OpClass::kMatmul);
+  if (head == kAttentionDecodeKey && last == dot) {
+    op_class = static_cast<int>(OpClass::kAttention);
+    p.key = kAttentionDecodeKey;
+  } else if (op_class == matmul && last > dot) {
+    p.key = name.substr(dot + 1, last - dot - 1);
+    if (!ParseDType(p.key)) op_class = -1;
   } else if (last != dot) {
-    op_class.reset();
+    op_class = -1;
   }
-  if (!op_class || (side != "compute" && side != "memory"))
+  // Kernel costs exist only per weight type (matmul.<type>.per_output / per_act).
+  const bool typed = op_class == matmul && !p.key.empty();
+  const bool side_ok = side == "compute" || side == "memory" || (typed && (side == "per_output" || side == "per_act"));
+  if (op_class < 0 || !side_ok)
     return Err("[calibrate] unknown parameter '{}' (<matmul|attention|elementwise|data>.<compute|memory>, "
-               "matmul.<weight type>.<compute|memory>, overhead.per_op, overhead.per_pass)", name);
-  p.op_class = static_cast<int>(*op_class);
-  p.kind = side == "compute" ? Parameter::kCompute : Parameter::kMemory;
+               "attention_decode.<compute|memory>, matmul.<weight type>.<compute|memory|per_output|per_act>, "
+               "overhead.per_op, overhead.per_pass)", name);
+  p.op_class = op_class;
+  p.kind = side == "compute"  ? Parameter::kCompute
+           : side == "memory" ? Parameter::kMemory
+           : side == "per_output" ? Parameter::kPerOutput
+                                  : Parameter::kPerAct;
   return p;
 }
 
@@ -88,7 +105,7 @@ std::string Classification(const std::vector<TimeTerms>& terms) {
       s += t.compute_s[c] > 0 ? 'c' : '-';
       s += t.memory_s[c] > 0 ? 'm' : '-';
     }
-    for (const auto& [key, v] : t.matmul_type_s) {
+    for (const auto& [key, v] : t.keyed_s) {
       s += key;
       s += v[0] > 0 ? 'c' : '-';
       s += v[1] > 0 ? 'm' : '-';
@@ -113,9 +130,11 @@ Result<CalibrationResult> Calibrate(const Device& start_device, const std::vecto
   std::vector<Parameter> params;
   for (const std::string& name : options.parameters) {
     MIXQ_ASSIGN_OR_RETURN(Parameter p, ParseParameter(name));
-    // A weight type fitted for the first time starts from the class's matmul factors.
-    if (!p.weight_type.empty() && !start.matmul_type_efficiency.count(p.weight_type))
-      start.matmul_type_efficiency[p.weight_type] = start.efficiency[static_cast<int>(OpClass::kMatmul)];
+    // A factor set fitted for the first time starts from its class's factors (and no kernel costs).
+    if (p.key == kAttentionDecodeKey && !start.attention_decode)
+      start.attention_decode = start.efficiency[static_cast<int>(OpClass::kAttention)];
+    else if (!p.key.empty() && p.key != kAttentionDecodeKey && !start.matmul_type_efficiency.count(p.key))
+      start.matmul_type_efficiency[p.key] = start.efficiency[static_cast<int>(OpClass::kMatmul)];
     params.push_back(p);
   }
   std::vector<const Measurement*> train;
@@ -197,6 +216,8 @@ ValidationReport ValidateForecasts(const Device& device, const std::vector<Measu
     row.measured = m.seconds;
     row.predicted = PredictMeasurement(m, device).seconds;
     row.ape = 100.0 * std::fabs(row.predicted - row.measured) / row.measured;
+    row.rounds = m.rounds;
+    row.spread = m.spread;
     (m.holdout ? holdout : train).push_back(row.ape);
     (m.holdout ? holdout_phase : train_phase)[static_cast<int>(m.phase)].push_back(row.ape);
     all.push_back(row.ape);

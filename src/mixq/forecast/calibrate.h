@@ -35,6 +35,8 @@ struct Measurement {
   int64_t chunk = 0;   // prefill passes of `chunk` tokens (0: one pass)
   double seconds = 0;  // measured: prefill total; decode: mean seconds per step
   bool holdout = false;  // used only for validation, never for fitting
+  int rounds = 1;           // measurements of this configuration merged into `seconds`
+  double spread = 0;        // their max / min - 1 (how much the host drifted), 0 for one
 };
 
 // The forecast of a measurement's phase, in the measurement's normalisation.
@@ -70,6 +72,8 @@ struct ValidationRow {
   double measured = 0;   // seconds (normalised as in Measurement)
   double predicted = 0;  // seconds
   double ape = 0;        // |predicted - measured| / measured x 100, percent
+  int rounds = 1;        // Measurement::rounds, spread
+  double spread = 0;
 };
 struct ErrorSummary {
   int count = 0;

@@ -121,6 +121,27 @@ Status ParseRuntime(const Json& root, const JsonSource& src, Device* dev) {
   return Status::Ok();
 }
 
+// {"compute": c, "memory": m} in (0, 2], and with `fixed_costs` the optional kernel costs
+// "per_output_ns" and "per_act_ns" (>= 0).
+Result<Efficiency> ParseFactorPair(const Json& value, const std::string& path, const JsonSource& src,
+                                   bool fixed_costs) {
+  if (!value.is_object()) return src.FieldError(path, "must be an object with compute and memory");
+  Efficiency e;
+  for (const char* key : {"compute", "memory"}) {
+    MIXQ_ASSIGN_OR_RETURN(double v, RequiredNumber(value, key, path, src));
+    if (!(v > 0 && v <= 2)) return src.FieldError(FieldPath(path, key), fmt::format("must be in (0, 2], got {}", v));
+    (std::string(key) == "compute" ? e.compute : e.memory) = v;
+  }
+  if (!fixed_costs) return e;
+  for (const char* key : {"per_output_ns", "per_act_ns"}) {
+    if (!value.contains(key)) continue;
+    MIXQ_ASSIGN_OR_RETURN(double ns, RequiredNumber(value, key, path, src));
+    if (!(ns >= 0)) return src.FieldError(FieldPath(path, key), fmt::format("must not be negative, got {}", ns));
+    (std::string(key) == "per_output_ns" ? e.per_output : e.per_act) = ns * 1e-9;
+  }
+  return e;
+}
+
 Status ParseMatmulTypeEfficiency(const Json& eff, const JsonSource& src, Device* dev) {
   MIXQ_ASSIGN_OR_RETURN(const Json* types, OptionalObject(eff, "matmul_by_type", "efficiency", src));
   if (!types) return Status::Ok();
@@ -128,13 +149,7 @@ Status ParseMatmulTypeEfficiency(const Json& eff, const JsonSource& src, Device*
     const std::string path = FieldPath("efficiency.matmul_by_type", type);
     if (!ParseDType(type)) return src.FieldError(path, fmt::format("unknown weight type '{}'", type));
     if (!value.is_object()) return src.FieldError(path, "must be an object with compute and memory");
-    Efficiency e;
-    for (const char* key : {"compute", "memory"}) {
-      MIXQ_ASSIGN_OR_RETURN(double v, RequiredNumber(value, key, path, src));
-      if (!(v > 0 && v <= 2)) return src.FieldError(FieldPath(path, key), fmt::format("must be in (0, 2], got {}", v));
-      (std::string(key) == "compute" ? e.compute : e.memory) = v;
-    }
-    dev->matmul_type_efficiency[type] = e;
+    MIXQ_ASSIGN_OR_RETURN(dev->matmul_type_efficiency[type], ParseFactorPair(value, path, src, true));
   }
   return Status::Ok();
 }
@@ -160,6 +175,10 @@ Status ParseEfficiency(const Json& root, const JsonSource& src, Device* dev) {
       (is_compute ? dev->efficiency[c].compute : dev->efficiency[c].memory) = v;
     }
   }
+  if (eff->contains(kAttentionDecodeKey)) {
+    MIXQ_ASSIGN_OR_RETURN(dev->attention_decode,
+                          ParseFactorPair((*eff)[kAttentionDecodeKey], FieldPath("efficiency", kAttentionDecodeKey), src, false));
+  }
   return ParseMatmulTypeEfficiency(*eff, src, dev);
 }
 
@@ -181,15 +200,25 @@ const std::string& Device::ComputeTypeFor(const Op& op) const {
 
 double Device::PeakFor(const Op& op) const { return peak.at(ComputeTypeFor(op)); }
 
-std::string Device::MatmulTypeKey(const Op& op) const {
+std::string Device::FactorKey(const Op& op) const {
+  if (op.op_class == OpClass::kAttention) return op.decode && attention_decode ? kAttentionDecodeKey : "";
   if (op.op_class != OpClass::kMatmul || !op.weight_type || matmul_type_efficiency.empty()) return "";
   std::string key = DTypeName(*op.weight_type);
   return matmul_type_efficiency.count(key) ? key : "";
 }
 
+const Efficiency& Device::FactorsOf(const std::string& key) const {
+  // Terms built with one device may be evaluated with another that lacks the key: the class
+  // factors then apply, as FactorKey would have chosen.
+  if (key == kAttentionDecodeKey)
+    return attention_decode ? *attention_decode : efficiency[static_cast<int>(OpClass::kAttention)];
+  auto it = matmul_type_efficiency.find(key);
+  return it == matmul_type_efficiency.end() ? efficiency[static_cast<int>(OpClass::kMatmul)] : it->second;
+}
+
 const Efficiency& Device::EfficiencyFor(const Op& op) const {
-  const std::string key = MatmulTypeKey(op);
-  return key.empty() ? efficiency[static_cast<int>(op.op_class)] : matmul_type_efficiency.at(key);
+  const std::string key = FactorKey(op);
+  return key.empty() ? efficiency[static_cast<int>(op.op_class)] : FactorsOf(key);
 }
 
 Result<Device> ParseDevice(const std::string& json_text, const std::string& source) {
@@ -256,8 +285,14 @@ std::string DeviceToJson(const Device& dev) {
   for (int c = 0; c < kNumOpClasses; ++c)
     eff[OpClassName(static_cast<OpClass>(c))] = {{"compute", dev.efficiency[c].compute},
                                                  {"memory", dev.efficiency[c].memory}};
-  for (const auto& [type, e] : dev.matmul_type_efficiency)
-    eff["matmul_by_type"][type] = {{"compute", e.compute}, {"memory", e.memory}};
+  if (dev.attention_decode)
+    eff[kAttentionDecodeKey] = {{"compute", dev.attention_decode->compute}, {"memory", dev.attention_decode->memory}};
+  for (const auto& [type, e] : dev.matmul_type_efficiency) {
+    Json& t = eff["matmul_by_type"][type];
+    t = {{"compute", e.compute}, {"memory", e.memory}};
+    if (e.per_output > 0) t["per_output_ns"] = e.per_output * 1e9;
+    if (e.per_act > 0) t["per_act_ns"] = e.per_act * 1e9;
+  }
   return j.dump(2) + "\n";
 }
 

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,10 +24,15 @@ struct MemoryLevel {
   double bandwidth = 0;       // bytes/s
 };
 
-// Achievable fractions of the peaks for one operator class.
+// Achievable fractions of the peaks for one operator class. Per weight type (matmul_by_type)
+// also the fixed costs of the type's kernel that do not scale with FLOPs or bytes (Op::outputs,
+// Op::act_elements), added to the roofline time: seconds per dot product and per activation
+// element quantized.
 struct Efficiency {
   double compute = 1.0;
   double memory = 1.0;
+  double per_output = 0;  // seconds per output element (weight row . activation row)
+  double per_act = 0;     // seconds per input activation element
 };
 using Efficiencies = std::array<Efficiency, kNumOpClasses>;
 
@@ -56,6 +62,11 @@ struct Device {
   // kernel (f32 FMA, bf16 conversion, 8-bit integer dot products with unpacking) and reaches its
   // own fraction of the compute type's peak. Types not listed use efficiency[matmul].
   std::map<std::string, Efficiency> matmul_type_efficiency;
+  // Attention of decode passes (one new token per sequence), when it has its own factors: a
+  // decode step streams each cached K/V row once per query head from memory, a prefill pass
+  // re-reads rows that are hot in cache for every new token, so the two reach different
+  // fractions of the peaks. Absent: decode attention uses efficiency[attention].
+  std::optional<Efficiency> attention_decode;
   bool calibrated = false;         // efficiency fitted to measurements on this device
   std::string efficiency_source;   // where the efficiency factors come from
 
@@ -65,9 +76,16 @@ struct Device {
   double PeakFor(const Op& op) const;  // ops/s of the compute type the op runs in
   // The efficiency factors that apply to `op`: a matmul's weight-type entry, else its class's.
   const Efficiency& EfficiencyFor(const Op& op) const;
-  // The per-type matmul key of `op` ("q4_0"), or "" when its class factors apply.
-  std::string MatmulTypeKey(const Op& op) const;
+  // Which separately fitted factor set applies to `op`: a matmul's weight type ("q4_0") when
+  // matmul_type_efficiency lists it, kAttentionDecodeKey for decode attention when
+  // attention_decode is set, else "" (the class's factors).
+  std::string FactorKey(const Op& op) const;
+  // The factors of a key FactorKey returned ("" is not a key).
+  const Efficiency& FactorsOf(const std::string& key) const;
+
 };
+
+inline constexpr const char* kAttentionDecodeKey = "attention_decode";
 
 // Parses and validates a device file; errors read "[device] <source>: '<field>': <problem>".
 Result<Device> ParseDevice(const std::string& json_text, const std::string& source);

@@ -71,6 +71,8 @@ class PassBuilder {
     op.weight_bytes = in * out * BytesPerElement(type);
     op.act_bytes = (read_input ? rows * in * act_ : 0) + (write_output ? rows * out * act_ : 0);
     op.launches = fused_launch ? 0 : 1;
+    op.outputs = rows * out;
+    op.act_elements = rows * in;
     const bool has_bias = c_.qkv_bias && layer >= 0 &&
                           (!std::strcmp(group, "attn_q") || !std::strcmp(group, "attn_k") || !std::strcmp(group, "attn_v"));
     if (has_bias) {
@@ -135,6 +137,7 @@ class PassBuilder {
     qk.flops = 2 * hd * scores;
     qk.kv_bytes = kv_read;
     qk.act_bytes = rows_ * qd * act_ + (flash ? 0 : scores * act_);
+    qk.decode = shape_.tokens == 1;
     // Scale, running max, exp, sum, normalise: 5 FLOPs per score.
     Elementwise("softmax", l, 5 * scores, flash ? 0 : 2 * scores * act_, flash);
     Op& pv = Add("attn_values", l, OpClass::kAttention);
@@ -142,6 +145,7 @@ class PassBuilder {
     pv.kv_bytes = kv_read;
     pv.act_bytes = (flash ? 0 : scores * act_) + rows_ * qd * act_;
     pv.launches = flash ? 0 : 1;
+    pv.decode = shape_.tokens == 1;
 
     Matmul("attn_output", l, qd, dim, rows_, true, true, false);
     Elementwise("residual", l, rows_ * dim, 3 * rows_ * dim * act_, false);

@@ -86,6 +86,13 @@ struct Op {
   double act_bytes = 0;     // activations read and written
   double kv_bytes = 0;      // KV cache read and written
   double launches = 1;      // kernels / parallel regions it costs (0 when fused into another)
+  // Matmuls: dot products computed (rows x out) and activation elements fed in (rows x in).
+  // Integer kernels pay a fixed cost per dot product (the horizontal reduction, the scale
+  // multiply and the store, independent of the row length) and per input element (quantizing
+  // activations to 8 bits) that FLOPs, which grow with rows x in x out, do not capture.
+  double outputs = 0;
+  double act_elements = 0;
+  bool decode = false;  // attention in a pass of one new token per sequence (a decode step)
 
   double bytes() const { return weight_bytes + act_bytes + kv_bytes; }
 };

@@ -28,7 +28,7 @@ void PhaseAccumulator::Add(int row_index, const Op& op, const OpTiming& timing, 
   row.t_compute += timing.t_compute;
   row.t_memory += timing.t_memory;
   row.time += timing.time;
-  result_.terms.AddOp(op, timing, peak, bandwidth, device_.MatmulTypeKey(op));
+  result_.terms.AddOp(op, timing, peak, bandwidth, device_.FactorKey(op));
 }
 
 void PhaseAccumulator::AddPass(double seconds, const std::string& memory_level) {

@@ -133,12 +133,14 @@ std::string ForecastJson(const ForecastInputs& in, const ForecastResult& r) {
 }
 
 std::string ValidationText(const ValidationReport& report) {
-  std::string out = fmt::format("  {:<44} {:<8} {:<7} {:>11} {:>11} {:>7}\n", "measurement", "phase", "set", "measured",
-                                "predicted", "error");
+  // rounds / spread: how many measurements of the configuration were merged and how far apart
+  // they were (max / min - 1), to tell host drift from model error.
+  std::string out = fmt::format("  {:<44} {:<8} {:<7} {:>11} {:>11} {:>7} {:>14}\n", "measurement", "phase", "set",
+                                "measured", "predicted", "error", "rounds spread");
   for (const ValidationRow& row : report.rows) {
-    out += fmt::format("  {:<44} {:<8} {:<7} {:>11} {:>11} {:>6.1f}%\n", row.label, PhaseName(row.phase),
+    out += fmt::format("  {:<44} {:<8} {:<7} {:>11} {:>11} {:>6.1f}% {:>6} {:>6.1f}%\n", row.label, PhaseName(row.phase),
                        row.holdout ? "holdout" : "fit", FormatSeconds(row.measured), FormatSeconds(row.predicted),
-                       row.ape);
+                       row.ape, row.rounds, 100.0 * row.spread);
   }
   auto line = [](const char* name, const ErrorSummary& s) {
     return s.count == 0 ? fmt::format("  {:<15} (none)\n", name)
@@ -162,7 +164,9 @@ std::string ValidationJson(const ValidationReport& report, const Device& device)
                     {"holdout", row.holdout},
                     {"measured_s", row.measured},
                     {"predicted_s", row.predicted},
-                    {"ape_percent", row.ape}});
+                    {"ape_percent", row.ape},
+                    {"rounds", row.rounds},
+                    {"spread_percent", 100.0 * row.spread}});
   auto summary = [](const ErrorSummary& s) {
     return Json{{"count", s.count}, {"median_ape_percent", s.median_ape}, {"max_ape_percent", s.max_ape}};
   };

@@ -13,26 +13,44 @@ OpTiming TimeOpAtPeak(const Op& op, double peak, const Device& device, double ba
   OpTiming t;
   if (op.flops > 0) t.t_compute = op.flops / (peak * eff.compute);
   if (op.bytes() > 0) t.t_memory = op.bytes() / (bandwidth * eff.memory);
+  t.t_fixed = op.outputs * eff.per_output + op.act_elements * eff.per_act;
   t.t_overhead = op.launches * device.overhead_per_op;
-  t.time = std::max(t.t_compute, t.t_memory) + t.t_overhead;
+  t.time = std::max(t.t_compute, t.t_memory) + t.t_fixed + t.t_overhead;
   return t;
 }
 
 MemoryChoice ChooseMemoryLevel(const Device& device, double working_set_bytes) {
-  for (const MemoryLevel& level : device.caches)
-    if (working_set_bytes <= level.capacity_bytes) return {level.name, level.bandwidth};
-  return {"DRAM", device.memory_bandwidth};
+  // Partial residency: a cache of capacity C keeps min(1, C / W) of a working set W that is
+  // streamed every pass (adaptive replacement keeps a subset, it does not thrash to zero), so
+  // level i serves min(1, C_i / W) - min(1, C_{i-1} / W) of the bytes and main memory the rest;
+  // the bandwidth is the harmonic blend. A working set that fits a level is served by it alone.
+  MemoryChoice choice{"DRAM", 0};
+  double seconds_per_byte = 0, served = 0;
+  for (const MemoryLevel& level : device.caches) {
+    const double held = working_set_bytes <= level.capacity_bytes ? 1.0 : level.capacity_bytes / working_set_bytes;
+    seconds_per_byte += (held - served) / level.bandwidth;
+    served = held;
+    if (held >= 1.0) {
+      choice.name = level.name;
+      break;
+    }
+  }
+  seconds_per_byte += (1.0 - served) / device.memory_bandwidth;
+  choice.bandwidth = 1.0 / seconds_per_byte;
+  return choice;
 }
 
 void TimeTerms::AddOp(const Op& op, const OpTiming& timing, double peak, double bandwidth,
-                      const std::string& type_key) {
+                      const std::string& key) {
   const int c = static_cast<int>(op.op_class);
-  if (!type_key.empty()) {
-    std::array<double, 2>& s = matmul_type_s[type_key];
+  if (!key.empty()) {
+    std::array<double, 4>& s = keyed_s[key];
     if (timing.compute_bound())
       s[0] += op.flops / peak;
     else
       s[1] += op.bytes() / bandwidth;
+    s[2] += op.outputs;
+    s[3] += op.act_elements;
   } else if (timing.compute_bound())
     compute_s[c] += op.flops / peak;
   else
@@ -45,10 +63,9 @@ void TimeTerms::Add(const TimeTerms& other, double scale) {
     compute_s[c] += scale * other.compute_s[c];
     memory_s[c] += scale * other.memory_s[c];
   }
-  for (const auto& [key, s] : other.matmul_type_s) {
-    std::array<double, 2>& mine = matmul_type_s[key];
-    mine[0] += scale * s[0];
-    mine[1] += scale * s[1];
+  for (const auto& [key, s] : other.keyed_s) {
+    std::array<double, 4>& mine = keyed_s[key];
+    for (int i = 0; i < 4; ++i) mine[i] += scale * s[i];
   }
   launches += scale * other.launches;
   passes += scale * other.passes;
@@ -58,11 +75,9 @@ double TimeTerms::Seconds(const Device& device) const {
   double t = launches * device.overhead_per_op + passes * device.overhead_per_pass;
   for (int c = 0; c < kNumOpClasses; ++c)
     t += compute_s[c] / device.efficiency[c].compute + memory_s[c] / device.efficiency[c].memory;
-  const Efficiency& matmul = device.efficiency[static_cast<int>(OpClass::kMatmul)];
-  for (const auto& [key, s] : matmul_type_s) {
-    auto it = device.matmul_type_efficiency.find(key);
-    const Efficiency& e = it == device.matmul_type_efficiency.end() ? matmul : it->second;
-    t += s[0] / e.compute + s[1] / e.memory;
+  for (const auto& [key, s] : keyed_s) {
+    const Efficiency& e = device.FactorsOf(key);
+    t += s[0] / e.compute + s[1] / e.memory + s[2] * e.per_output + s[3] * e.per_act;
   }
   return t;
 }

@@ -1,6 +1,8 @@
 #include "mixq/forecast/runs.h"
 
+#include <algorithm>
 #include <cctype>
+#include <map>
 
 #include "mixq/forecast/json_fields.h"
 
@@ -128,6 +130,41 @@ void AppendRuns(CalibrationRuns more, CalibrationRuns* runs) {
   }
   for (std::string& m : more.run_models) runs->run_models.push_back(std::move(m));
   runs->n_runs += more.n_runs;
+}
+
+std::optional<RoundStatistic> ParseRoundStatistic(const std::string& name) {
+  if (name == "min") return RoundStatistic::kMin;
+  if (name == "median") return RoundStatistic::kMedian;
+  return std::nullopt;
+}
+
+void MergeRounds(RoundStatistic statistic, CalibrationRuns* runs) {
+  std::map<std::string, size_t> first;  // label -> index in `merged`
+  std::vector<std::vector<double>> seconds;
+  CalibrationRuns merged;
+  merged.run_models = runs->run_models;
+  merged.n_runs = runs->n_runs;
+  for (size_t i = 0; i < runs->measurements.size(); ++i) {
+    Measurement& m = runs->measurements[i];
+    auto [it, inserted] = first.emplace(m.label, merged.measurements.size());
+    if (inserted) {
+      seconds.push_back({m.seconds});
+      merged.measurements.push_back(std::move(m));
+      merged.run_of.push_back(runs->run_of[i]);
+    } else {
+      seconds[it->second].push_back(m.seconds);
+      merged.measurements[it->second].holdout |= m.holdout;
+    }
+  }
+  for (size_t j = 0; j < merged.measurements.size(); ++j) {
+    Measurement& m = merged.measurements[j];
+    const std::vector<double>& v = seconds[j];
+    const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+    m.seconds = statistic == RoundStatistic::kMin ? *lo : Median(v);
+    m.rounds = static_cast<int>(v.size());
+    m.spread = *hi / *lo - 1;
+  }
+  *runs = std::move(merged);
 }
 
 void HoldOutModels(const std::vector<std::string>& substrings, CalibrationRuns* runs) {

@@ -62,6 +62,16 @@ void AppendRuns(CalibrationRuns more, CalibrationRuns* runs);
 // Holds out the runs whose "model" contains any of `substrings`.
 void HoldOutModels(const std::vector<std::string>& substrings, CalibrationRuns* runs);
 
+// Several rounds of the same configurations (the validation script measures every
+// configuration once per round, spread over time): measurements with the same label (model,
+// types, test) are merged into one whose seconds are the minimum or the median over rounds.
+// Min: host drift and neighbours only ever add time, so the fastest round is the machine
+// undisturbed (as the device probe's best-of figures are). The merged measurement keeps the
+// first one's run and fields, is held out if any of them was, and records rounds and spread.
+enum class RoundStatistic { kMin, kMedian };
+std::optional<RoundStatistic> ParseRoundStatistic(const std::string& name);  // "min", "median"
+void MergeRounds(RoundStatistic statistic, CalibrationRuns* runs);
+
 // Holds out every n-th run (runs n-1, 2n-1, ...) in addition to runs marked "holdout".
 void HoldOutEveryNth(int n, CalibrationRuns* runs);
 
