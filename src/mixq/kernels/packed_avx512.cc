@@ -78,9 +78,11 @@ struct IQ4_NLP : Q4_0P {  // nibbles index the codebook; codes are value + 128
 };
 
 // Decode streams each weight byte once: fetch every cache line of the tile kPrefetchBytes
-// ahead (the hardware prefetcher alone leaves the loads waiting on memory).
+// ahead (the hardware prefetcher alone leaves the loads waiting on memory). 6 KiB: two
+// alternating A/B runs of the 256 MiB GEMV benchmark (2 threads) against 2, 4 and 10 KiB gave
+// the highest total over Q4_0, Q4_1, Q5_0, Q6_K, Q2_K, Q8_0 (gains on Q2_K, Q4_1; noisy).
 #ifndef MIXQ_PREFETCH_BYTES
-#define MIXQ_PREFETCH_BYTES 2048
+#define MIXQ_PREFETCH_BYTES 6144
 #endif
 constexpr size_t kPrefetchBytes = MIXQ_PREFETCH_BYTES;
 inline void PrefetchAhead(const uint8_t* p, size_t bytes) {
