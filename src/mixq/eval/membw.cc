@@ -29,14 +29,21 @@ Result<std::vector<BandwidthPoint>> MeasureReadBandwidth(const Context& ctx, con
     if (!buffer) return Err("[membw] cannot allocate {} bytes", bytes);
     float* data = static_cast<float*>(buffer.get());
     for (int64_t i = 0; i < per_thread * threads; ++i) data[i] = 1.0f;  // touch every page
-    std::vector<float> sink(static_cast<size_t>(threads) * 16, 0.0f);
+    // Each sweep reads the buffer once in slices of at most 4 MiB claimed dynamically (about
+    // four per thread at least), so a worker that wakes late or is descheduled for a moment
+    // costs its share of one slice, not half of the sweep.
+    const int64_t total = per_thread * threads;
+    const int64_t slice = std::max<int64_t>(16384, std::min<int64_t>(int64_t{1} << 20, total / (4 * threads)) / 16 * 16);
+    const int64_t n_slices = (total + slice - 1) / slice;
+    std::vector<float> sink(static_cast<size_t>(n_slices) * 16, 0.0f);  // one cache line per slice
     auto sweep = [&](int sweeps) {
-      ParallelFor(ctx, threads, 1, [&](int64_t b, int64_t e) {
-        for (int64_t t = b; t < e; ++t) {
-          const float* p = data + t * per_thread;
-          for (int s = 0; s < sweeps; ++s) sink[t * 16] += DotF32(ctx.isa, p, p, per_thread);
-        }
-      });
+      for (int s = 0; s < sweeps; ++s)
+        ParallelFor(ctx, n_slices, 1, [&](int64_t b, int64_t e) {
+          for (int64_t i = b; i < e; ++i) {
+            const int64_t begin = i * slice, n = std::min(slice, total - begin);
+            sink[i * 16] += DotF32(ctx.isa, data + begin, data + begin, n);
+          }
+        });
     };
     using Clock = std::chrono::steady_clock;
     auto time = [&](int sweeps) {
