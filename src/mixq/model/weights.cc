@@ -33,9 +33,10 @@ void Pack(ModelWeights& w, WeightMatrix& m) {
   if (!PackedLayoutExists(m.type) || m.cols % 32 != 0) return;
   w.packed.push_back(PackMatrix(Context(), m));
   m.packed = w.packed.back().get();
-  // The file's copy is now read only by the scalar kernels (--isa ref) and embedding lookups:
-  // let the kernel reclaim it so the weights are not resident twice.
-  MappedFile::ReleasePages(m.data, static_cast<size_t>(m.rows) * m.row_bytes);
+  // The file's copy is now read only by the scalar kernels (--isa ref): let the kernel reclaim
+  // it so the weights are not resident twice. A tied output head is also the embedding table,
+  // whose rows every decode step reads: those pages stay.
+  if (m.data != w.token_embd.data) MappedFile::ReleasePages(m.data, static_cast<size_t>(m.rows) * m.row_bytes);
 }
 
 }  // namespace
