@@ -22,7 +22,7 @@ else
   prompt="Hello"
 fi
 echo "== mixq inspect $model"
-"$mixq" inspect "$model" | head -n 25
+"$mixq" inspect "$model" | sed -n 1,25p  # sed reads to the end: no SIGPIPE under pipefail
 echo "== mixq run"
 "$mixq" run "$model" -p "$prompt" -n 48 --temp 0
 echo "== mixq perplexity (and a saved baseline of its log-probabilities)"
