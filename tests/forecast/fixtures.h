@@ -3,8 +3,12 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
 
 #include "mixq/forecast/device.h"
+#include "mixq/forecast/forecast.h"
 #include "mixq/forecast/ops.h"
 
 namespace mixq::forecast::testing {
@@ -57,6 +61,23 @@ inline Device RoundDevice() {
   d.exec.activation_type = DType::kF32;
   d.efficiency_source = "test";
   return d;
+}
+
+// The operator of `group` in `layer` (-1: outside the layers); a test failure if absent.
+inline const Op& Find(const std::vector<Op>& ops, const std::string& group, int64_t layer) {
+  for (const Op& op : ops)
+    if (op.group == group && op.layer == layer) return op;
+  ADD_FAILURE() << "no op " << group << " in layer " << layer;
+  static Op none;
+  return none;
+}
+
+// A workload of `prompt` prefill tokens and `gen` decode steps, everything else default.
+inline Workload Load(int64_t prompt, int64_t gen) {
+  Workload w;
+  w.prompt = prompt;
+  w.gen = gen;
+  return w;
 }
 
 // The JSON text of a valid device file, for parser tests to break one field at a time.

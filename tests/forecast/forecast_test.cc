@@ -10,6 +10,7 @@
 namespace mixq::forecast {
 namespace {
 
+using testing::Load;
 using testing::RoundDevice;
 using testing::SevenBConfig;
 using testing::SmallConfig;
@@ -27,13 +28,6 @@ const OpRow& Row(const PhaseResult& phase, const std::string& group) {
   ADD_FAILURE() << "no row " << group;
   static OpRow none;
   return none;
-}
-
-Workload Load(int64_t prompt, int64_t gen) {
-  Workload w;
-  w.prompt = prompt;
-  w.gen = gen;
-  return w;
 }
 
 TEST(Roofline, TimeIsTheSlowerSidePlusOverhead) {

@@ -12,18 +12,12 @@
 namespace mixq::forecast {
 namespace {
 
+using testing::Find;
+using testing::Load;
 using testing::RoundDevice;
 using testing::SevenBConfig;
 using testing::SmallConfig;
 using testing::Spec;
-
-const Op& Find(const std::vector<Op>& ops, const std::string& group, int64_t layer) {
-  for (const Op& op : ops)
-    if (op.group == group && op.layer == layer) return op;
-  ADD_FAILURE() << "no op " << group << " in layer " << layer;
-  static Op none;
-  return none;
-}
 
 // Small config (dim 64, hidden 192, q_dim 64, kv_dim 32, vocab 512), 8 tokens.
 TEST(KernelCosts, OutputsAndActivationElementsByHand) {
@@ -69,13 +63,6 @@ TEST(KernelCosts, RooflineAddsThemToTheSlowerSide) {
   EXPECT_DOUBLE_EQ(t.time, 2e-3 + 3e-4);
   op.weight_type = DType::kF32;  // no entry for f32: class factors, no kernel costs
   EXPECT_DOUBLE_EQ(TimeOp(op, d, d.memory_bandwidth).t_fixed, 0);
-}
-
-Workload Load(int64_t prompt, int64_t gen) {
-  Workload w;
-  w.prompt = prompt;
-  w.gen = gen;
-  return w;
 }
 
 TEST(KernelCosts, MonotoneInEachCostAndWeighsMoreOnShortRows) {

@@ -10,16 +10,9 @@
 namespace mixq::forecast {
 namespace {
 
+using testing::Find;
 using testing::SmallConfig;
 using testing::Spec;
-
-const Op& Find(const std::vector<Op>& ops, const std::string& group, int64_t layer) {
-  for (const Op& op : ops)
-    if (op.group == group && op.layer == layer) return op;
-  ADD_FAILURE() << "no op " << group << " in layer " << layer;
-  static Op none;
-  return none;
-}
 
 // Prefill of 8 tokens, nothing cached, f32 weights and activations, f16 KV cache.
 class PrefillCounts : public ::testing::Test {

@@ -132,15 +132,17 @@ void MatMulShared(const Context& ctx, std::span<const WeightMatrix* const> ws, c
     xq = &scratch;  // bound here: a worker naming `scratch` gets its own
     QuantizeActivations(local, x, n, ws[0]->cols, *offset, xq);
   }
-  // One row space: matrix i owns [start[i], start[i] + rows rounded up to the grain), so every
-  // chunk boundary falls on a 16-row tile of each matrix.
-  std::vector<int64_t> start(ws.size() + 1, 0);
-  for (size_t i = 0; i < ws.size(); ++i)
-    start[i + 1] = start[i] + (ws[i]->rows + kRowGrain - 1) / kRowGrain * kRowGrain;
-  ParallelFor(local, start.back(), kRowGrain, [&](int64_t a, int64_t b) {
-    for (size_t i = 0; i < ws.size(); ++i) {
-      const int64_t r0 = std::max(a, start[i]) - start[i];
-      const int64_t r1 = std::min({b, start[i + 1], start[i] + ws[i]->rows}) - start[i];
+  // One row space: matrix i owns its rows rounded up to the grain, after those of matrices
+  // 0..i-1, so every chunk boundary falls on a 16-row tile of each matrix. (Walked, not
+  // stored: a decode step makes ~150 of these calls.)
+  auto padded = [](const WeightMatrix* w) { return (w->rows + kRowGrain - 1) / kRowGrain * kRowGrain; };
+  int64_t total = 0;
+  for (const WeightMatrix* w : ws) total += padded(w);
+  ParallelFor(local, total, kRowGrain, [&](int64_t a, int64_t b) {
+    int64_t start = 0;
+    for (size_t i = 0; i < ws.size() && start < b; start += padded(ws[i]), ++i) {
+      const int64_t r0 = std::max(a, start) - start;
+      const int64_t r1 = std::min(b, start + ws[i]->rows) - start;
       if (r0 < r1) ProductRows(ctx.isa, *ws[i], x, xq, n, ys[i], r0, r1);
     }
   });

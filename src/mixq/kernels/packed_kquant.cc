@@ -34,9 +34,8 @@ SuperBlock ReadQ4OrQ5_K(const uint8_t* p) {
   for (int j = 0; j < 8; ++j) {
     UnpackScaleMinK4(b.scales, j, &s.scale[j][0], &s.scale[j][1]);
     for (int l = 0; l < 32; ++l) {
-      int code = (b.qs[32 * (j / 2) + l] >> (4 * (j % 2))) & 0xF;
-      if constexpr (std::is_same_v<Block, BlockQ5_K>) code |= ((b.qh[l] >> j) & 1) << 4;
-      s.code[j][l] = static_cast<uint8_t>(code);
+      if constexpr (std::is_same_v<Block, BlockQ5_K>) s.code[j][l] = static_cast<uint8_t>(CodeQ5_K(b, j, l));
+      else s.code[j][l] = static_cast<uint8_t>(CodeQ4_K(b, j, l));
     }
   }
   return s;
@@ -50,12 +49,7 @@ SuperBlock ReadQ6_K(const uint8_t* p) {
   for (int j = 0; j < 8; ++j) {
     s.scale[j][0] = static_cast<uint8_t>(b.scales[2 * j]);
     s.scale[j][1] = static_cast<uint8_t>(b.scales[2 * j + 1]);
-    const int h = j / 4, k = j % 4;
-    for (int l = 0; l < 32; ++l) {
-      const int lo = (b.ql[64 * h + 32 * (k % 2) + l] >> (4 * (k / 2))) & 0xF;
-      const int hi = (b.qh[32 * h + l] >> (2 * k)) & 3;
-      s.code[j][l] = static_cast<uint8_t>(lo | hi << 4);
-    }
+    for (int l = 0; l < 32; ++l) s.code[j][l] = static_cast<uint8_t>(CodeQ6_K(b, j, l));
   }
   return s;
 }
@@ -67,9 +61,7 @@ SuperBlock ReadQ3_K(const uint8_t* p) {
   s.d = b.d;
   for (int j = 0; j < 8; ++j) {
     for (int h = 0; h < 2; ++h) s.scale[j][h] = static_cast<uint8_t>(static_cast<int8_t>(UnpackScaleQ3_K(b.scales, 2 * j + h) - 32));
-    const int h = j / 4, k = j % 4;
-    for (int l = 0; l < 32; ++l)
-      s.code[j][l] = static_cast<uint8_t>(((b.qs[32 * h + l] >> (2 * k)) & 3) | ((b.hmask[l] >> j) & 1) << 2);
+    for (int l = 0; l < 32; ++l) s.code[j][l] = static_cast<uint8_t>(CodeQ3_K(b, j, l));
   }
   return s;
 }
@@ -83,8 +75,7 @@ SuperBlock ReadQ2_K(const uint8_t* p) {
   for (int j = 0; j < 8; ++j) {
     s.scale[j][0] = b.scales[2 * j];
     s.scale[j][1] = b.scales[2 * j + 1];
-    const int h = j / 4, k = j % 4;
-    for (int l = 0; l < 32; ++l) s.code[j][l] = static_cast<uint8_t>((b.qs[32 * h + l] >> (2 * k)) & 3);
+    for (int l = 0; l < 32; ++l) s.code[j][l] = static_cast<uint8_t>(CodeQ2_K(b, j, l));
   }
   return s;
 }

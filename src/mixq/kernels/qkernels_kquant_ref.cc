@@ -49,7 +49,7 @@ struct Q4_KRef {
     const BlockQ4_K b = Load<BlockQ4_K>(p);
     uint8_t sc, m;
     UnpackScaleMinK4(b.scales, j, &sc, &m);
-    for (int l = 0; l < 32; ++l) o->q[l] = static_cast<int8_t>((b.qs[32 * (j / 2) + l] >> (4 * (j % 2))) & 0xF);
+    for (int l = 0; l < 32; ++l) o->q[l] = static_cast<int8_t>(CodeQ4_K(b, j, l));
     o->dw[0] = o->dw[1] = F16ToFloat(b.d) * sc;
     o->mw[0] = o->mw[1] = F16ToFloat(b.dmin) * m;
   }
@@ -62,8 +62,7 @@ struct Q5_KRef {
     const BlockQ5_K b = Load<BlockQ5_K>(p);
     uint8_t sc, m;
     UnpackScaleMinK4(b.scales, j, &sc, &m);
-    for (int l = 0; l < 32; ++l)
-      o->q[l] = static_cast<int8_t>(((b.qs[32 * (j / 2) + l] >> (4 * (j % 2))) & 0xF) | ((b.qh[l] >> j) & 1) << 4);
+    for (int l = 0; l < 32; ++l) o->q[l] = static_cast<int8_t>(CodeQ5_K(b, j, l));
     o->dw[0] = o->dw[1] = F16ToFloat(b.d) * sc;
     o->mw[0] = o->mw[1] = F16ToFloat(b.dmin) * m;
   }
@@ -74,12 +73,7 @@ struct Q6_KRef {
   static constexpr bool kHalf = true, kMins = false;
   static void Decode(const uint8_t* p, int j, Decoded* o) {
     const BlockQ6_K b = Load<BlockQ6_K>(p);
-    const int h = j / 4, k = j % 4;
-    for (int l = 0; l < 32; ++l) {
-      const int lo = (b.ql[64 * h + 32 * (k % 2) + l] >> (4 * (k / 2))) & 0xF;
-      const int hi = (b.qh[32 * h + l] >> (2 * k)) & 3;
-      o->q[l] = static_cast<int8_t>((lo | hi << 4) - 32);
-    }
+    for (int l = 0; l < 32; ++l) o->q[l] = static_cast<int8_t>(CodeQ6_K(b, j, l) - 32);
     const float d = F16ToFloat(b.d);
     o->dw[0] = d * b.scales[2 * j];
     o->dw[1] = d * b.scales[2 * j + 1];
@@ -91,9 +85,7 @@ struct Q3_KRef {
   static constexpr bool kHalf = true, kMins = false;
   static void Decode(const uint8_t* p, int j, Decoded* o) {
     const BlockQ3_K b = Load<BlockQ3_K>(p);
-    const int h = j / 4, k = j % 4;
-    for (int l = 0; l < 32; ++l)
-      o->q[l] = static_cast<int8_t>(((b.qs[32 * h + l] >> (2 * k)) & 3) - (((b.hmask[l] >> j) & 1) ? 0 : 4));
+    for (int l = 0; l < 32; ++l) o->q[l] = static_cast<int8_t>(CodeQ3_K(b, j, l) - 4);
     const float d = F16ToFloat(b.d);
     o->dw[0] = d * (UnpackScaleQ3_K(b.scales, 2 * j) - 32);
     o->dw[1] = d * (UnpackScaleQ3_K(b.scales, 2 * j + 1) - 32);
@@ -105,8 +97,7 @@ struct Q2_KRef {
   static constexpr bool kHalf = true, kMins = true;
   static void Decode(const uint8_t* p, int j, Decoded* o) {
     const BlockQ2_K b = Load<BlockQ2_K>(p);
-    const int h = j / 4, k = j % 4;
-    for (int l = 0; l < 32; ++l) o->q[l] = static_cast<int8_t>((b.qs[32 * h + l] >> (2 * k)) & 3);
+    for (int l = 0; l < 32; ++l) o->q[l] = static_cast<int8_t>(CodeQ2_K(b, j, l));
     const float d = F16ToFloat(b.d), dmin = F16ToFloat(b.dmin);
     for (int i = 0; i < 2; ++i) {
       o->dw[i] = d * (b.scales[2 * j + i] & 0xF);

@@ -212,4 +212,21 @@ struct BlockQ8_K {
 };
 static_assert(sizeof(BlockQ8_K) == 292, "q8_K block_bytes (tensor/dtype.cc)");
 
+// The stored (unsigned) code of element l < 32 of 32-element sub-block j < 8 of a K-quant
+// super-block, as the layouts above define it. Values: Q4_K d*sc*code - dmin*m (code 0..15),
+// Q5_K likewise (0..31), Q6_K d*sc*(code - 32) (0..63), Q3_K d*sc*(code - 4) (0..7, bit 2 =
+// the hmask bit), Q2_K d*sc*code - dmin*m (0..3); sc, m of the sub-block or its 16-half.
+inline int CodeQ4_K(const BlockQ4_K& b, int j, int l) { return (b.qs[32 * (j / 2) + l] >> (4 * (j % 2))) & 0xF; }
+inline int CodeQ5_K(const BlockQ5_K& b, int j, int l) {
+  return ((b.qs[32 * (j / 2) + l] >> (4 * (j % 2))) & 0xF) | ((b.qh[l] >> j) & 1) << 4;
+}
+inline int CodeQ6_K(const BlockQ6_K& b, int j, int l) {
+  const int h = j / 4, k = j % 4;
+  return ((b.ql[64 * h + 32 * (k % 2) + l] >> (4 * (k / 2))) & 0xF) | ((b.qh[32 * h + l] >> (2 * k)) & 3) << 4;
+}
+inline int CodeQ3_K(const BlockQ3_K& b, int j, int l) {
+  return ((b.qs[32 * (j / 4) + l] >> (2 * (j % 4))) & 3) | ((b.hmask[l] >> j) & 1) << 2;
+}
+inline int CodeQ2_K(const BlockQ2_K& b, int j, int l) { return (b.qs[32 * (j / 4) + l] >> (2 * (j % 4))) & 3; }
+
 }  // namespace mixq
