@@ -16,5 +16,12 @@ inline float Hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+// Lane i = exact dot of signed bytes 4i..4i+3 of w and x: |w| times x with w's sign (maddubs
+// takes one unsigned operand; |w| <= 128 and |x| <= 127 cannot saturate the int16 pairs).
+inline __m256i DotSigned4(__m256i w, __m256i x) {
+  const __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
+  return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
+}
+
 }  // namespace
 }  // namespace mixq::kernels

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "mixq/base/context.h"
+#include "mixq/kernels/avx2_util.h"
 #include "mixq/kernels/packed.h"
 #include "mixq/kernels/tile_walk.h"
 
@@ -49,9 +50,7 @@ struct Q8_0P {
   static __m256i Dot(const __m256i w[8], const int8_t* x) {
     __m256i s = _mm256_setzero_si256();
     MIXQ_UNROLL for (int q = 0; q < 8; ++q) {
-      const __m256i xv = Broadcast4(x + 4 * q);
-      const __m256i prod = _mm256_maddubs_epi16(_mm256_sign_epi8(w[q], w[q]), _mm256_sign_epi8(xv, w[q]));
-      s = _mm256_add_epi32(s, _mm256_madd_epi16(prod, _mm256_set1_epi16(1)));
+      s = _mm256_add_epi32(s, DotSigned4(w[q], Broadcast4(x + 4 * q)));
     }
     return s;
   }

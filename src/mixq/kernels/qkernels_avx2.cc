@@ -35,10 +35,7 @@ struct Q8_0W {
   static constexpr size_t kBytes = sizeof(BlockQ8_0);
   static constexpr bool kUsesBias = false;  // signed codes: no offset
   static __m256i Codes(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 2)); }
-  static __m256i Dot(__m256i w, __m256i x) {
-    const __m256i prod = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
-    return _mm256_madd_epi16(prod, _mm256_set1_epi16(1));
-  }
+  static __m256i Dot(__m256i w, __m256i x) { return DotSigned4(w, x); }
   static float Scale(const uint8_t* p) { return HalfToFloat(*reinterpret_cast<const uint16_t*>(p)); }
 };
 
