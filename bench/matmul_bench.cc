@@ -2,16 +2,26 @@
 //   BM_Gemv: decode (one token) through a 256 MiB matrix of 4096-element rows (far beyond the
 //     last-level cache): reports the GB/s of weight bytes streamed (the packed copy's when the
 //     type is packed, as models run it), to compare with `mixq bench --membw`.
+//   BM_GemvShare: the same GEMV alternated, iteration by iteration, with the read loop of
+//     `mixq bench --membw` sweeping the very bytes the kernel streams (same threads and ISA, same
+//     pages): reports both best rates over the same time window (the fastest pass of each, since
+//     disturbances only add time) and share = kernel GB/s / probe GB/s,
+//     the fraction of the achievable bandwidth the kernel reaches (this machine's bandwidth
+//     drifts by a third over minutes, and differs between allocations, so rates from separate
+//     runs or buffers do not compare).
 //   BM_Gemm: prefill (512 tokens through a Qwen3-0.6B-shaped 3072x1024 matrix): GFLOP/s.
 // Run: build/bench/matmul_bench --benchmark_filter=Gemv  (results are ratios within one run)
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <vector>
 
 #include "mixq/base/half.h"
 #include "mixq/base/rng.h"
+#include "mixq/eval/membw.h"
 #include "mixq/kernels/matmul.h"
 #include "mixq/kernels/packed.h"
 #include "mixq/quant/codec.h"
@@ -58,24 +68,39 @@ Matrix MakeMatrix(DType type, int64_t rows, int64_t cols) {
   return m;
 }
 
-void Run(benchmark::State& state, DType type, Isa isa, int threads, int64_t rows, int64_t cols, int64_t n) {
+bool Supported(benchmark::State& state, DType type, Isa isa, int64_t cols) {
   if (!IsaSupported(isa)) {
     state.SkipWithError("ISA not supported");
-    return;
+    return false;
   }
   if (!MatMulSupports(type) || !DTypeBytes(type, cols)) {
     state.SkipWithError("type not supported");
-    return;
+    return false;
   }
+  return true;
+}
+
+Matrix PreparedMatrix(DType type, Isa isa, int64_t rows, int64_t cols) {
   Matrix m = MakeMatrix(type, rows, cols);
   if (isa != Isa::kRef && PackedLayoutExists(type)) {  // as weights.cc prepares a model
     m.packed = PackMatrix(Context(), m.w);
     m.w.packed = m.packed.get();
   }
-  std::vector<float> x(static_cast<size_t>(n * cols), 0.5f), y(static_cast<size_t>(n * rows));
+  return m;
+}
+
+Context MakeContext(Isa isa, int threads) {
   Context ctx;
   ctx.isa = isa;
   ctx.SetThreads(threads);
+  return ctx;
+}
+
+void Run(benchmark::State& state, DType type, Isa isa, int threads, int64_t rows, int64_t cols, int64_t n) {
+  if (!Supported(state, type, isa, cols)) return;
+  Matrix m = PreparedMatrix(type, isa, rows, cols);
+  std::vector<float> x(static_cast<size_t>(n * cols), 0.5f), y(static_cast<size_t>(n * rows));
+  const Context ctx = MakeContext(isa, threads);
   for (auto _ : state) {
     MatMul(ctx, m.w, x.data(), n, y.data());
     benchmark::DoNotOptimize(y.data());
@@ -83,6 +108,32 @@ void Run(benchmark::State& state, DType type, Isa isa, int threads, int64_t rows
   state.counters["GB/s"] = benchmark::Counter(static_cast<double>(m.streamed_bytes()), benchmark::Counter::kIsIterationInvariantRate,
                                               benchmark::Counter::kIs1000);
   state.counters["GFLOP/s"] = benchmark::Counter(2.0 * rows * cols * n / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// Manual time = the GEMV's; the probe's sweeps run between them, untimed by the framework.
+void RunShare(benchmark::State& state, DType type, Isa isa, int threads, int64_t rows, int64_t cols) {
+  if (!Supported(state, type, isa, cols)) return;
+  Matrix m = PreparedMatrix(type, isa, rows, cols);
+  std::vector<float> x(static_cast<size_t>(cols), 0.5f), y(static_cast<size_t>(rows));
+  const Context ctx = MakeContext(isa, threads);
+  const void* bytes = m.packed ? static_cast<const void*>(m.packed->data.data()) : m.bytes.data();
+  const std::unique_ptr<eval::ReadProbe> probe = eval::ReadProbe::Over(ctx, bytes, static_cast<int64_t>(m.streamed_bytes()) / 64 * 64);
+  // Disturbances on a shared machine only add time, so each side is rated by its fastest pass.
+  double kernel_best = 1e300, probe_best = 1e300;
+  for (auto _ : state) {
+    probe_best = std::min(probe_best, probe->Sweep());
+    const auto t0 = std::chrono::steady_clock::now();
+    MatMul(ctx, m.w, x.data(), 1, y.data());
+    benchmark::DoNotOptimize(y.data());
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    kernel_best = std::min(kernel_best, s);
+    state.SetIterationTime(s);
+  }
+  const double kernel_rate = static_cast<double>(m.streamed_bytes()) / kernel_best;
+  const double probe_rate = static_cast<double>(probe->bytes()) / probe_best;
+  state.counters["GB/s"] = kernel_rate / 1e9;
+  state.counters["probe_GB/s"] = probe_rate / 1e9;
+  state.counters["share"] = kernel_rate / probe_rate;
 }
 
 void RegisterAll() {
@@ -96,6 +147,8 @@ void RegisterAll() {
         const int64_t gemv_rows = (int64_t{256} << 20) / static_cast<int64_t>(*DTypeBytes(type, 4096)) / 16 * 16;
         benchmark::RegisterBenchmark(("BM_Gemv/" + suffix).c_str(), Run, type, isa, threads, gemv_rows, 4096, 1)
             ->Unit(benchmark::kMicrosecond)->UseRealTime();
+        benchmark::RegisterBenchmark(("BM_GemvShare/" + suffix).c_str(), RunShare, type, isa, threads, gemv_rows, 4096)
+            ->Unit(benchmark::kMicrosecond)->UseManualTime()->Iterations(100);
         // SmolLM2-135M's ffn_up: short rows (576), as decode meets them. (K-quants need rows of
         // 256k elements: they report 'type not supported' here.)
         benchmark::RegisterBenchmark(("BM_GemvSmolLM2/" + suffix).c_str(), Run, type, isa, threads, 1536, 576, 1)

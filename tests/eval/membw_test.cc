@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "mixq/eval/membw.h"
 
 namespace mixq::eval {
@@ -23,6 +25,17 @@ TEST(MemoryBandwidth, RejectsBadArguments) {
   auto tiny = MeasureReadBandwidth(ctx, {1024}, 0.01, 1);
   ASSERT_FALSE(tiny.ok());
   EXPECT_NE(tiny.message().find("64 KiB"), std::string::npos);
+}
+
+TEST(MemoryBandwidth, ProbeReadsACallersBuffer) {
+  Context ctx = Context::Default();
+  std::vector<uint64_t> words(1 << 15, 0x0123456789abcdefULL);
+  const auto probe = ReadProbe::Over(ctx, words.data(), static_cast<int64_t>(words.size()) * 8);
+  EXPECT_EQ(probe->bytes(), static_cast<int64_t>(words.size()) * 8);
+  EXPECT_GT(probe->Sweep(2), 0.0);
+  auto owned = ReadProbe::Create(ctx, 1 << 20);
+  ASSERT_TRUE(owned.ok()) << owned.message();
+  EXPECT_EQ((*owned)->bytes(), (1 << 20) / ctx.n_threads / 64 * 64 * ctx.n_threads);
 }
 
 TEST(MemoryBandwidth, DefaultSizesReachMainMemory) {

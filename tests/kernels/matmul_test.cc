@@ -135,6 +135,21 @@ TEST(VectorKernels, DotAndAxpyMatchReference) {
   }
 }
 
+// XOR is exact and order-free, so every ISA must equal the scalar loop bit for bit, including
+// the tails and offsets that are not a multiple of the vector width.
+TEST(VectorKernels, XorWordsMatchesReference) {
+  Rng rng(4);
+  std::vector<uint64_t> words(300);
+  for (uint64_t& w : words) w = rng.NextU64();
+  for (Isa isa : AvailableIsas())
+    for (int64_t offset : {0, 1, 3})
+      for (int64_t n : {0, 1, 7, 8, 9, 31, 32, 33, 64, 255}) {
+        uint64_t expect = 0;
+        for (int64_t i = 0; i < n; ++i) expect ^= words[offset + i];
+        EXPECT_EQ(XorWords(isa, words.data() + offset, n), expect) << IsaName(isa) << " n=" << n << " offset=" << offset;
+      }
+}
+
 TEST(DequantizeRow, MatchesStoredValues) {
   Rng rng(5);
   for (DType type : {DType::kF32, DType::kF16, DType::kBF16}) {

@@ -16,6 +16,7 @@ struct KernelTable {
                       int64_t row_end);
   float (*dot_f32)(const float* a, const float* b, int64_t n);
   void (*axpy_f32)(float a, const float* x, float* y, int64_t n);
+  uint64_t (*xor_words)(const uint64_t* p, int64_t n);
 };
 
 const KernelTable& RefKernels();

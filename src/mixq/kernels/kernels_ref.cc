@@ -58,10 +58,16 @@ void Axpy(float a, const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
+uint64_t XorWords(const uint64_t* p, int64_t n) {
+  uint64_t acc = 0;
+  for (int64_t i = 0; i < n; ++i) acc ^= p[i];
+  return acc;
+}
+
 }  // namespace
 
 const KernelTable& RefKernels() {
-  static const KernelTable table = {MatMulRows, Dot, Axpy};
+  static const KernelTable table = {MatMulRows, Dot, Axpy, XorWords};
   return table;
 }
 

@@ -55,6 +55,10 @@ void MatMulRows(Isa isa, const WeightMatrix& w, const float* x, int64_t n, float
 float DotF32(Isa isa, const float* a, const float* b, int64_t n);
 // y[i] += a * x[i]
 void AxpyF32(Isa isa, float a, const float* x, float* y, int64_t n);
+// XOR of n 64-bit words: reads every byte once with the ISA's widest loads (the memory
+// bandwidth probe's read loop; the result keeps the reads from being optimised away). Any
+// bytes are valid input, so it can read a weight matrix's own memory.
+uint64_t XorWords(Isa isa, const uint64_t* p, int64_t n);
 
 // Row r of W converted to f32 (embedding lookups). out: {cols}.
 void DequantizeRow(const WeightMatrix& w, int64_t row, float* out);
