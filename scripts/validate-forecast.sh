@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Validates `mixq forecast` on this machine (docs/forecast.md#validation): builds 3 model shapes
+# Validates `mixq forecast` on this machine (docs/forecast.md#validation): builds 4 model shapes
 # x 4 weight types, measures prefill and decode with `mixq bench`, probes the device, fits the
 # efficiency factors on a training subset and reports predicted against measured on the
 # held-out configurations.
@@ -22,6 +22,7 @@
 #   ROUNDS=5               measurement rounds (each runs every configuration once)
 #   REPS=1                 timed repetitions per test per round (the round keeps their median)
 #   GEN=16                 decode steps per tg test
+#   SHAPES="wiki-llama-8m smollm2-135m qwen2.5-0.5b qwen3-0.6b-llama"   model shapes (synth shapes)
 #   HOLDOUT=qwen2.5        held-out runs: model paths containing this (comma-separated list)
 #   STAT=                  bench statistic of a round: median, best, mean, cpu-median (process CPU
 #                          time; the default with 1 thread)
@@ -49,7 +50,7 @@ ROUND_STAT=${ROUND_STAT:-min}
 MIXQ=${MIXQ:-$BUILD/mixq}
 WIKI=../shared/models/wiki-llama-8m
 TYPES="f32 bf16 q8_0 q4_0"
-SHAPES="wiki-llama-8m smollm2-135m qwen2.5-0.5b"
+SHAPES=${SHAPES:-wiki-llama-8m smollm2-135m qwen2.5-0.5b qwen3-0.6b-llama}
 default_params=""
 for t in $TYPES; do default_params+="matmul.$t.compute,matmul.$t.memory,matmul.$t.per_output,"; done
 # Default: per weight type compute and memory efficiency and per-dot-product cost, attention
@@ -86,8 +87,10 @@ trap 'rm -f /tmp/mixq-measuring' EXIT
 if want models; then
   echo "== models ($OUT/models)" >&2
   mkdir -p "$OUT/models"
-  [ -f "$OUT/src/smollm2-135m/config.json" ] || "$MIXQ" synth "$OUT/src/smollm2-135m" --shape smollm2-135m --dtype f32 --force 2>"$OUT/synth.log"
-  [ -f "$OUT/src/qwen2.5-0.5b/config.json" ] || "$MIXQ" synth "$OUT/src/qwen2.5-0.5b" --shape qwen2.5-0.5b --dtype f32 --force 2>>"$OUT/synth.log"
+  for shape in $SHAPES; do
+    [ "$shape" = wiki-llama-8m ] || [ -f "$OUT/src/$shape/config.json" ] ||
+      "$MIXQ" synth "$OUT/src/$shape" --shape "$shape" --dtype f32 --force 2>>"$OUT/synth.log"
+  done
   for shape in $SHAPES; do
     src=$OUT/src/$shape
     [ "$shape" = wiki-llama-8m ] && src=$WIKI
@@ -114,7 +117,7 @@ if want bench; then
     mkdir -p "$dir"
     wait_quiet "round $r"
     measuring "bench round $r of $ROUNDS"
-    # Rotate the order by a different offset each round (coprime stride 5 over 12 configs), so
+    # Rotate the order by a different offset each round (stride 5, coprime with 12 or 16 configs), so
     # no configuration is always measured right after the same neighbour or at the same phase.
     for ((i = 0; i < n; i++)); do
       c=${configs[$(( (i + r * 5) % n ))]}
