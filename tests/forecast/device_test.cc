@@ -75,6 +75,18 @@ TEST(DeviceFile, NegativeBandwidthNamesIt) {
   ExpectError(Edit(R"("value": 17.1)", R"("value": -17.1)"), "'memory.bandwidth_gbs': must be positive");
 }
 
+TEST(DeviceFile, TokenBlockMustBeAWholeNumber) {
+  const std::string act = R"("activation_type": "f32",)";
+  ExpectError(Edit(act, act + R"("token_block": -1,)"), "'runtime.token_block': must be a whole number >= 0");
+  ExpectError(Edit(act, act + R"("token_block": 2.5,)"), "'runtime.token_block'");
+  auto ok = ParseDevice(Edit(act, act + R"("token_block": {"value": 32, "source": "engine"},)"), "t.json");
+  ASSERT_TRUE(ok.ok()) << ok.message();
+  EXPECT_EQ(ok->exec.token_block, 32);
+  auto again = ParseDevice(DeviceToJson(*ok), "again.json");
+  ASSERT_TRUE(again.ok()) << again.message();
+  EXPECT_EQ(again->exec.token_block, 32);
+}
+
 TEST(DeviceFile, MalformedJsonSaysWhere) {
   ExpectError(Edit(R"("kind": "cpu",)", R"("kind": "cpu")"), "malformed JSON at byte");
 }

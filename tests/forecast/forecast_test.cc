@@ -46,6 +46,29 @@ TEST(Roofline, TimeIsTheSlowerSidePlusOverhead) {
   EXPECT_TRUE(t.compute_bound());
 }
 
+// Re-reads by later token blocks add to the roofline time (they do not overlap the block's
+// arithmetic) at the bandwidth of the level that holds the matrix alone.
+TEST(Roofline, RereadsAddTimeFromTheLevelHoldingTheMatrix) {
+  Device d = RoundDevice();
+  d.caches = {{"L3", 32e6, 400e9}};
+  d.efficiency[0] = {0.5, 0.8};
+  Op op;
+  op.op_class = OpClass::kMatmul;
+  op.weight_type = DType::kF32;
+  op.flops = 1e9;          // 2 ms compute-bound
+  op.weight_bytes = 16e6;  // fits L3
+  op.reread_bytes = 48e6;  // 48e6 / (400e9 x 0.8) = 0.15 ms
+  OpTiming t = TimeOp(op, d, d.memory_bandwidth);
+  EXPECT_DOUBLE_EQ(t.t_reread, 48e6 / (400e9 * 0.8));
+  EXPECT_DOUBLE_EQ(t.time, 2e-3 + t.t_reread);
+  op.weight_bytes = 64e6;  // beyond L3: half of it from L3, half from memory
+  OpTiming big = TimeOp(op, d, d.memory_bandwidth);
+  EXPECT_NEAR(big.t_reread, 48e6 * (0.5 / 400e9 + 0.5 / 100e9) / 0.8, 1e-12);
+  TimeTerms terms;
+  terms.AddOp(op, big, 1e12, d.memory_bandwidth);
+  EXPECT_DOUBLE_EQ(terms.Seconds(d), big.time);  // the calibration's linear terms agree
+}
+
 TEST(Roofline, PassUsesTheSmallestCacheThatHoldsTheWorkingSet) {
   Device d = RoundDevice();
   d.caches = {{"L2", 1e6, 1000e9}, {"L3", 32e6, 400e9}};
@@ -146,6 +169,19 @@ TEST(Knobs, BiggerChunkFewerPassesLessPrefillTime) {
   EXPECT_EQ(b.prefill.passes, 4);
   EXPECT_LT(b.prefill.bytes(), a.prefill.bytes());  // weights are re-read once per chunk
   EXPECT_LT(b.ttft, a.ttft);
+}
+
+TEST(Knobs, LargerTokenBlocksLessPrefillTime) {
+  Device d = RoundDevice();
+  const ModelSpec spec = Spec(SevenBConfig(), DType::kF16);
+  Device blocked = d, wide = d;
+  blocked.exec.token_block = 32;
+  wide.exec.token_block = 256;
+  const Workload w = Load(512, 4);
+  const ForecastResult none = Predict(spec, d, w), a = Predict(spec, blocked, w), b = Predict(spec, wide, w);
+  EXPECT_LT(b.ttft, a.ttft);
+  EXPECT_LT(none.ttft, b.ttft);
+  EXPECT_DOUBLE_EQ(a.tpot, none.tpot);  // decode steps are one block
 }
 
 TEST(Knobs, LoraAddsFlopsBytesAndTime) {

@@ -162,6 +162,25 @@ TEST(OpCounts, FusionRemovesIntermediateTraffic) {
   EXPECT_LT(fused_bytes, plain_bytes);
 }
 
+// An engine that walks tokens in blocks of 3 streams each matrix ceil(8 / 3) = 3 times in an
+// 8-token pass: 2 reads beyond the first; one block (or no blocking) reads it once.
+TEST(OpCounts, TokenBlocksRereadWeights) {
+  ExecutionSpec blocked;
+  blocked.token_block = 3;
+  const ModelSpec spec = Spec(SmallConfig(), DType::kF32);
+  auto ops = BuildPassOps(spec, blocked, PassShape{8, 0, 1, 1, true});
+  const Op& gate = Find(ops, "ffn_gate", 1);
+  EXPECT_DOUBLE_EQ(gate.reread_bytes, 2 * 49152.0);  // 2 x (64 x 192 x 4)
+  EXPECT_DOUBLE_EQ(gate.bytes(), gate.weight_bytes + gate.act_bytes);  // the first read only
+  EXPECT_DOUBLE_EQ(Find(ops, "output", -1).reread_bytes, 0);  // one logits row
+  for (const Op& op : ops)
+    if (op.op_class != OpClass::kMatmul) {
+      EXPECT_EQ(op.reread_bytes, 0) << op.group;
+    }
+  for (const Op& op : BuildPassOps(spec, blocked, PassShape{3, 5, 1, 1, true})) EXPECT_EQ(op.reread_bytes, 0);
+  for (const Op& op : BuildPassOps(spec, ExecutionSpec{}, PassShape{8, 0, 1, 1, true})) EXPECT_EQ(op.reread_bytes, 0);
+}
+
 TEST(OpCounts, NonFinalChunkHasNoHead) {
   auto ops = BuildPassOps(Spec(SmallConfig(), DType::kF32), ExecutionSpec{}, PassShape{8, 0, 1, 0, false});
   for (const Op& op : ops) {

@@ -23,6 +23,7 @@
 #include "command.h"
 #include "mixq/base/parallel.h"
 #include "mixq/forecast/device.h"
+#include "mixq/kernels/matmul.h"
 
 namespace mixq::cli {
 
@@ -348,6 +349,8 @@ int RunProbe(const ProbeOptions& o) {
   d.exec.activation_type = DType::kF32;
   d.exec.fusion.flash_attention = true;  // mixq's attention never writes the score matrix
   d.exec.kv_per_query_head = true;       // one work item per (token, query head) reads its K/V rows
+  d.exec.token_block = kMatMulTokenBlock;  // prefill streams each matrix once per token block
+  d.sources["runtime.token_block"] = "mixq's matmul kernels: kMatMulTokenBlock (src/mixq/kernels/matmul.h)";
   d.efficiency = forecast::DefaultEfficiencies("cpu");
   d.efficiency_source = "uncalibrated: mixq defaults for kind 'cpu' (docs/forecast.md#default-efficiency-factors); "
                         "fit with 'mixq forecast calibrate'";

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "mixq/forecast/json_fields.h"
 
@@ -108,6 +109,14 @@ Status ParseRuntime(const Json& root, const JsonSource& src, Device* dev) {
     MIXQ_ASSIGN_OR_RETURN(f.swiglu, BoolOr(*fusion, "swiglu", "runtime.fusion", src, false));
   }
   MIXQ_ASSIGN_OR_RETURN(dev->exec.kv_per_query_head, BoolOr(*rt, "kv_per_query_head", "runtime", src, false));
+  std::string block_source;
+  MIXQ_ASSIGN_OR_RETURN(std::optional<double> block, OptionalNumber(*rt, "token_block", "runtime", src, &block_source));
+  if (block) {
+    if (*block < 0 || *block != std::floor(*block) || *block > 1e9)
+      return src.FieldError("runtime.token_block", fmt::format("must be a whole number >= 0, got {}", *block));
+    dev->exec.token_block = static_cast<int64_t>(*block);
+    if (!block_source.empty()) dev->sources["runtime.token_block"] = block_source;
+  }
   MIXQ_ASSIGN_OR_RETURN(const Json* overhead, OptionalObject(*rt, "overhead_us", "runtime", src));
   if (!overhead) return src.FieldError("runtime.overhead_us", "missing");
   for (const char* key : {"per_op", "per_pass"}) {
@@ -277,6 +286,8 @@ std::string DeviceToJson(const Device& dev) {
   const Fusion& f = dev.exec.fusion;
   rt["fusion"] = {{"qkv", f.qkv}, {"norm", f.norm}, {"flash_attention", f.flash_attention}, {"swiglu", f.swiglu}};
   if (dev.exec.kv_per_query_head) rt["kv_per_query_head"] = true;
+  if (dev.exec.token_block > 0)
+    rt["token_block"] = SourcedNumber(dev, "runtime.token_block", static_cast<double>(dev.exec.token_block));
   rt["overhead_us"]["per_op"] = SourcedNumber(dev, "runtime.overhead_us.per_op", dev.overhead_per_op / kMicro);
   rt["overhead_us"]["per_pass"] = SourcedNumber(dev, "runtime.overhead_us.per_pass", dev.overhead_per_pass / kMicro);
   Json& eff = j["efficiency"];

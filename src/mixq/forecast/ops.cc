@@ -1,6 +1,7 @@
 #include "mixq/forecast/ops.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace mixq::forecast {
@@ -12,7 +13,7 @@ class PassBuilder {
  public:
   PassBuilder(const ModelSpec& model, const ExecutionSpec& exec, const PassShape& shape)
       : c_(model.config), model_(model), fusion_(exec.fusion), kv_per_query_head_(exec.kv_per_query_head),
-        shape_(shape) {
+        token_block_(exec.token_block), shape_(shape) {
     act_ = BytesPerElement(exec.activation_type);
     kv_ = BytesPerElement(model.kv_type);
     const double t = static_cast<double>(shape.tokens), p = static_cast<double>(shape.past);
@@ -69,6 +70,7 @@ class PassBuilder {
     op.weight_type = type;
     op.flops = 2 * rows * in * out;
     op.weight_bytes = in * out * BytesPerElement(type);
+    if (token_block_ > 0) op.reread_bytes = (std::ceil(rows / static_cast<double>(token_block_)) - 1) * op.weight_bytes;
     op.act_bytes = (read_input ? rows * in * act_ : 0) + (write_output ? rows * out * act_ : 0);
     op.launches = fused_launch ? 0 : 1;
     op.outputs = rows * out;
@@ -179,6 +181,7 @@ class PassBuilder {
   const ModelSpec& model_;
   const Fusion fusion_;
   const bool kv_per_query_head_;
+  const int64_t token_block_;
   const PassShape shape_;
   double act_ = 4, kv_ = 2, batch_ = 1, rows_ = 1, sum_ctx_ = 1, ctx_end_ = 1;
   std::vector<Op> ops_;

@@ -65,6 +65,11 @@ struct ExecutionSpec {
   // Attention reads each KV head's keys and values once per query head (a loop over query
   // heads, as mixq's engine runs it) instead of once per sequence (GQA-aware kernels).
   bool kv_per_query_head = false;
+  // Matmul kernels walk a pass's token rows in blocks of this many, streaming the whole weight
+  // matrix once per block (mixq's CPU engine: 32, so that the block's activations stay in L2);
+  // 0: the weights are read once per pass. Reads after the first come from wherever the matrix
+  // alone fits (Op::reread_bytes) and do not overlap the block's arithmetic.
+  int64_t token_block = 0;
 };
 
 struct PassShape {
@@ -85,6 +90,9 @@ struct Op {
   double weight_bytes = 0;  // parameters read
   double act_bytes = 0;     // activations read and written
   double kv_bytes = 0;      // KV cache read and written
+  // Matmuls in passes longer than ExecutionSpec::token_block: the weight bytes read again by
+  // the blocks after the first (not in bytes(); timed from the level that holds the matrix).
+  double reread_bytes = 0;
   double launches = 1;      // kernels / parallel regions it costs (0 when fused into another)
   // Matmuls: dot products computed (rows x out) and activation elements fed in (rows x in).
   // Integer kernels pay a fixed cost per dot product (the horizontal reduction, the scale

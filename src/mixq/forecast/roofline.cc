@@ -13,9 +13,13 @@ OpTiming TimeOpAtPeak(const Op& op, double peak, const Device& device, double ba
   OpTiming t;
   if (op.flops > 0) t.t_compute = op.flops / (peak * eff.compute);
   if (op.bytes() > 0) t.t_memory = op.bytes() / (bandwidth * eff.memory);
+  if (op.reread_bytes > 0) {
+    t.reread_unit_s = op.reread_bytes / ChooseMemoryLevel(device, op.weight_bytes).bandwidth;
+    t.t_reread = t.reread_unit_s / eff.memory;
+  }
   t.t_fixed = op.outputs * eff.per_output + op.act_elements * eff.per_act;
   t.t_overhead = op.launches * device.overhead_per_op;
-  t.time = std::max(t.t_compute, t.t_memory) + t.t_fixed + t.t_overhead;
+  t.time = std::max(t.t_compute, t.t_memory) + t.t_reread + t.t_fixed + t.t_overhead;
   return t;
 }
 
@@ -49,12 +53,14 @@ void TimeTerms::AddOp(const Op& op, const OpTiming& timing, double peak, double 
       s[0] += op.flops / peak;
     else
       s[1] += op.bytes() / bandwidth;
+    s[1] += timing.reread_unit_s;
     s[2] += op.outputs;
     s[3] += op.act_elements;
   } else if (timing.compute_bound())
     compute_s[c] += op.flops / peak;
   else
     memory_s[c] += op.bytes() / bandwidth;
+  if (key.empty()) memory_s[c] += timing.reread_unit_s;
   launches += op.launches;
 }
 

@@ -1,6 +1,7 @@
 // The roofline time of one operator on a device (LIFE-style):
 //   t = max(flops / (peak[compute type] * eff_compute[class]),
 //           bytes / (bandwidth * eff_memory[class]))
+//       + reread_bytes / (bandwidth of the level holding the matrix * eff_memory[class])
 //       + outputs * per_output + act_elements * per_act      (a weight type's kernel costs)
 //       + launches * overhead_per_op
 // and the linear "terms" behind it, which calibration fits: with every operator's binding
@@ -19,9 +20,11 @@ namespace mixq::forecast {
 struct OpTiming {
   double t_compute = 0;   // seconds at the achievable compute rate
   double t_memory = 0;    // seconds at the achievable bandwidth
+  double t_reread = 0;    // weights streamed again by later token blocks (ExecutionSpec::token_block)
+  double reread_unit_s = 0;  // the same at memory efficiency 1 (the calibration term)
   double t_fixed = 0;     // the weight type's per-output and per-activation kernel costs
   double t_overhead = 0;  // launches x per-op overhead
-  double time = 0;        // max(t_compute, t_memory) + t_fixed + t_overhead
+  double time = 0;        // max(t_compute, t_memory) + t_reread + t_fixed + t_overhead
   bool compute_bound() const { return t_compute > t_memory; }
 };
 

@@ -51,6 +51,10 @@ void MatMulShared(const Context& ctx, std::span<const WeightMatrix* const> ws, c
 void MatMulRows(Isa isa, const WeightMatrix& w, const float* x, int64_t n, float* y, int64_t row_begin,
                 int64_t row_end);
 
+// Prefill kernels walk the tokens in blocks of this many (tile_walk.h): each block's
+// activations stay in L1/L2 while the whole weight matrix streams past them once per block.
+inline constexpr int64_t kMatMulTokenBlock = 32;
+
 // Dot product of two f32 vectors of length n, in the ISA's fixed order.
 float DotF32(Isa isa, const float* a, const float* b, int64_t n);
 // y[i] += a * x[i]

@@ -8,11 +8,13 @@
 
 #include <cstdint>
 
+#include "mixq/kernels/matmul.h"
+
 namespace mixq::kernels {
 
 template <int RB, int TB, typename TileFn>
 inline void WalkTiles(int64_t n_tokens, int64_t row_begin, int64_t row_end, TileFn&& tile) {
-  constexpr int64_t kTokenBlock = 32;
+  constexpr int64_t kTokenBlock = kMatMulTokenBlock;
   for (int64_t tb = 0; tb < n_tokens; tb += kTokenBlock) {
     const int64_t te = tb + kTokenBlock < n_tokens ? tb + kTokenBlock : n_tokens;
     int64_t r = row_begin;
@@ -38,7 +40,7 @@ namespace mixq::kernels {
 // operator()<T>(group, token, valid_rows) with valid_rows < 16 only for the last group.
 template <int TB, typename TileFn>
 inline void WalkPackedTiles(int64_t n_tokens, int64_t row_begin, int64_t row_end, TileFn&& tile) {
-  constexpr int64_t kTokenBlock = 32;
+  constexpr int64_t kTokenBlock = kMatMulTokenBlock;
   for (int64_t tb = 0; tb < n_tokens; tb += kTokenBlock) {
     const int64_t te = tb + kTokenBlock < n_tokens ? tb + kTokenBlock : n_tokens;
     for (int64_t g = row_begin / 16; g * 16 < row_end; ++g) {
