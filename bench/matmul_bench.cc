@@ -9,6 +9,7 @@
 //     the fraction of the achievable bandwidth the kernel reaches (this machine's bandwidth
 //     drifts by a third over minutes, and differs between allocations, so rates from separate
 //     runs or buffers do not compare).
+//   BM_GemvL2: decode through a matrix that fits L2 (512 x 1024): the compute ceiling, GB/s.
 //   BM_Gemm: prefill (512 tokens through a Qwen3-0.6B-shaped 3072x1024 matrix): GFLOP/s.
 // Run: build/bench/matmul_bench --benchmark_filter=Gemv  (results are ratios within one run)
 #include <benchmark/benchmark.h>
@@ -152,6 +153,10 @@ void RegisterAll() {
         // SmolLM2-135M's ffn_up: short rows (576), as decode meets them. (K-quants need rows of
         // 256k elements: they report 'type not supported' here.)
         benchmark::RegisterBenchmark(("BM_GemvSmolLM2/" + suffix).c_str(), Run, type, isa, threads, 1536, 576, 1)
+            ->Unit(benchmark::kMicrosecond)->UseRealTime();
+        // 512 rows of 1024 (at most 0.6 MB, inside L2): the kernel's compute ceiling for every
+        // type, K-quants included.
+        benchmark::RegisterBenchmark(("BM_GemvL2/" + suffix).c_str(), Run, type, isa, threads, 512, 1024, 1)
             ->Unit(benchmark::kMicrosecond)->UseRealTime();
         benchmark::RegisterBenchmark(("BM_Gemm/" + suffix).c_str(), Run, type, isa, threads, 3072, 1024, 512)
             ->Unit(benchmark::kMillisecond)->UseRealTime();
