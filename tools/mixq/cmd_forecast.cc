@@ -177,11 +177,14 @@ int RunCalibrate(const CalibrateOptions& o, bool fit) {
   if (!fitted.ok()) return ReportError(fitted.status());
   Device& d = fitted->device;
   const ValidationReport after = ValidateForecasts(d, runs->measurements);
+  // With nothing held out, the fit's own errors are what there is to state.
+  const bool held_out = after.holdout.count > 0;
+  const auto& stated = held_out ? after.holdout : after.all;
   d.efficiency_source = fmt::format("calibrated by mixq forecast calibrate from {} ({} measurements, {} held out): "
-                                    "held-out median |error| {:.1f}%, worst {:.1f}%",
+                                    "{} median |error| {:.1f}%, worst {:.1f}%",
                                     o.runs.size() == 1 ? o.runs[0] : fmt::format("{} files", o.runs.size()),
-                                    after.all.count, after.holdout.count, after.holdout.median_ape,
-                                    after.holdout.max_ape);
+                                    after.all.count, after.holdout.count, held_out ? "held-out" : "in-sample (fit)",
+                                    stated.median_ape, stated.max_ape);
   if (o.json) {
     std::fputs(ValidationJson(after, d).c_str(), stdout);
   } else {
