@@ -1,6 +1,7 @@
 #include "mixq/model/weights.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "mixq/tensor/mapped_file.h"
 
@@ -37,6 +38,19 @@ void Pack(ModelWeights& w, WeightMatrix& m) {
   // it so the weights are not resident twice. A tied output head is also the embedding table,
   // whose rows every decode step reads: those pages stay.
   if (m.data != w.token_embd.data) MappedFile::ReleasePages(m.data, static_cast<size_t>(m.rows) * m.row_bytes);
+}
+
+// m's bytes copied into memory the model owns; the file's pages are released (see
+// ModelWeights::dense_copies for why). Quantized matrices are left to Pack.
+void CopyDense(ModelWeights& w, WeightMatrix& m) {
+  if (GetDTypeInfo(m.type).quantized) return;
+  const size_t bytes = static_cast<size_t>(m.rows) * m.row_bytes;
+  std::shared_ptr<void> copy = AllocateAligned(bytes);
+  MIXQ_CHECK(copy != nullptr);
+  std::memcpy(copy.get(), m.data, bytes);
+  MappedFile::ReleasePages(m.data, bytes);
+  m.data = copy.get();
+  w.dense_copies.push_back(std::move(copy));
 }
 
 }  // namespace
@@ -98,6 +112,12 @@ Result<ModelWeights> PrepareWeights(const LoadedModel& files) {
     }
   }
   w.rope_inv_freq = RopeInverseFrequencies(c);
+  const bool tied = w.output.data == w.token_embd.data;
+  CopyDense(w, w.token_embd);
+  if (tied) w.output.data = w.token_embd.data;
+  else CopyDense(w, w.output);
+  for (LayerWeights& lw : w.layers)
+    for (WeightMatrix* m : {&lw.wq, &lw.wk, &lw.wv, &lw.wo, &lw.w_gate, &lw.w_up, &lw.w_down}) CopyDense(w, *m);
   if (IsaSupported(Isa::kAvx2)) {
     Pack(w, w.output);
     for (LayerWeights& lw : w.layers)
