@@ -11,6 +11,7 @@
 namespace mixq::forecast {
 namespace {
 
+using testing::MidConfig;
 using testing::RoundDevice;
 using testing::SevenBConfig;
 using testing::SmallConfig;
@@ -22,17 +23,6 @@ Device TrueDevice() {
   d.efficiency = {{{0.62, 0.81}, {0.35, 0.55}, {0.28, 0.66}, {1.0, 0.7}}};
   d.overhead_per_op = 4e-6;
   return d;
-}
-
-ModelConfig MidConfig() {  // ~1B parameters, GQA
-  ModelConfig c = SevenBConfig();
-  c.dim = 2048;
-  c.hidden_dim = 5632;
-  c.n_layers = 22;
-  c.n_heads = 32;
-  c.n_kv_heads = 4;
-  c.head_dim = 64;
-  return c;
 }
 
 // 3 shapes x 4 weight types x 2 context lengths x {prefill, decode}, "measured" on `truth`

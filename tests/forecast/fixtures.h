@@ -42,6 +42,18 @@ inline ModelConfig SevenBConfig() {
   return c;
 }
 
+// About 1B parameters with GQA (4 KV heads): a row length (2048) between SmallConfig's and
+// SevenBConfig's.
+inline ModelConfig MidConfig() {
+  ModelConfig c = SevenBConfig();
+  c.dim = 2048;
+  c.hidden_dim = 5632;
+  c.n_layers = 22;
+  c.n_kv_heads = 4;
+  c.head_dim = 64;
+  return c;
+}
+
 inline ModelSpec Spec(const ModelConfig& config, DType weights, DType kv = DType::kF16) {
   ModelSpec spec;
   spec.config = config;

@@ -14,6 +14,7 @@ namespace {
 
 using testing::Find;
 using testing::Load;
+using testing::MidConfig;
 using testing::RoundDevice;
 using testing::SevenBConfig;
 using testing::SmallConfig;
@@ -104,16 +105,6 @@ TEST(KernelCosts, DecodeAttentionFactorsAffectDecodeOnly) {
   Result<ForecastResult> c = Forecast(spec, same, Load(512, 32));
   ASSERT_TRUE(c.ok());
   EXPECT_DOUBLE_EQ(c->tpot, a->tpot);
-}
-
-ModelConfig MidConfig() {  // ~1B, GQA: a third row length between 64 and 4096
-  ModelConfig c = SevenBConfig();
-  c.dim = 2048;
-  c.hidden_dim = 5632;
-  c.n_layers = 22;
-  c.n_kv_heads = 4;
-  c.head_dim = 64;
-  return c;
 }
 
 TEST(KernelCosts, CalibrationRecoversThem) {
