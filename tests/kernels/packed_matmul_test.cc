@@ -73,7 +73,7 @@ TEST(PackedMatMul, EveryIsaMatchesTheScalarSpecification) {
   Rng rng(5);
   for (DType type : kPackedTypes)
     for (int64_t rows : {1, 5, 16, 19, 33})
-      for (int64_t units : {1, 2, 9})
+      for (int64_t units : {1, 2, 9, 19})  // 32-element types: runs of 8 blocks, a pair, a lone block
         for (int64_t n : {1, 3, 4, 5, 37}) {
           const int64_t cols = units * Unit(type);
           QuantCase m = Make(type, rows, cols, rng);

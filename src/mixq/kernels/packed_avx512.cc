@@ -19,6 +19,7 @@
 // memory (8 stores and 8 reloads per block; BM_GemvL2 t1: IQ4_NL 27 -> 49 GB/s, Q3_K 17 -> 29,
 // Q5_K 24 -> 36, Q6_K 30 -> 47 once inline), so they are forced inline.
 #define MIXQ_INLINE [[gnu::always_inline]] inline
+#define MIXQ_LAMBDA_INLINE __attribute__((always_inline))
 
 namespace mixq::kernels {
 namespace {
@@ -81,19 +82,29 @@ struct IQ4_NLP : Q4_0P {  // nibbles index the codebook; codes are value + 128
   }
 };
 
-// Decode streams each weight byte once: fetch every cache line of the tile kPrefetchBytes
-// ahead (the hardware prefetcher alone leaves the loads waiting on memory). 6 KiB: two
+// Decode streams each weight byte once: fetch every cache line kPrefetchBytes ahead of the
+// loads (the hardware prefetcher alone leaves the loads waiting on memory). 6 KiB: two
 // alternating A/B runs of the 256 MiB GEMV benchmark (2 threads) against 2, 4 and 10 KiB gave
 // the highest total over Q4_0, Q4_1, Q5_0, Q6_K, Q2_K, Q8_0 (gains on Q2_K, Q4_1; noisy).
 #ifndef MIXQ_PREFETCH_BYTES
 #define MIXQ_PREFETCH_BYTES 6144
 #endif
 constexpr size_t kPrefetchBytes = MIXQ_PREFETCH_BYTES;
-// One prefetch per cache line, in address order: Upto(end) fetches the lines below
-// end + kPrefetchBytes not fetched yet (a per-block loop over the block's bytes issued 5
-// prefetches per 4.5 lines of Q4_0, and a line twice where blocks straddle lines). A group's first
-// kPrefetchBytes were fetched by the group before it (groups are contiguous). BM_GemvL2 t1 +3..5%
-// (Q4_0, Q4_K, IQ4_NL); BM_GemvShare t2 equal or a little higher; L2 hint (T1) was no better.
+
+// Decode walks a row group in runs of kRun tiles whose body is unrolled, and prefetches with
+// straight-line code: the run's bytes are a whole number of cache lines (two 32-element tiles
+// already are, a K-quant super-block is), so line i of the run is fetched from
+// run + kPrefetchBytes + 64 i, spread evenly over the run's tiles, and successive runs continue
+// the same arithmetic sequence: every line once, no loop or branch per tile. A group's first
+// kPrefetchBytes were fetched by the group before it (groups are contiguous). Measured with a
+// 256 MiB Q4_0 GEMV, one thread, 40 shuffled rounds against the read probe: a rolled loop over
+// tiles with a prefetch loop per tile streamed 22.6-25.6 GB/s (0.69-0.78 of the probe), 8 tiles
+// unrolled with the same loop 28.4-34.1, 8 unrolled with straight-line prefetches 35.8-36.2
+// (1.03-1.06, the K-quant kernel 0.95-1.01); pairs of tiles with straight-line prefetches 26.3.
+constexpr int kRun = 8;
+
+// The K-quants' previous scheme, kept where it measured better: one prefetch per cache line in
+// address order, Upto(end) fetching the lines below end + kPrefetchBytes not fetched yet.
 struct LinePrefetcher {
   uintptr_t next;
   explicit LinePrefetcher(const uint8_t* start) : next((reinterpret_cast<uintptr_t>(start) + kPrefetchBytes) & ~uintptr_t{63}) {}
@@ -103,11 +114,31 @@ struct LinePrefetcher {
   }
 };
 
+// The prefetches of tile j (of kTiles) of a run of kLines cache lines starting at `run`.
+template <int kLines, int kTiles>
+MIXQ_INLINE void PrefetchShare(const uint8_t* run, int j) {
+  const char* base = reinterpret_cast<const char*>(run) + kPrefetchBytes;
+  MIXQ_UNROLL for (int i = j * kLines / kTiles; i < (j + 1) * kLines / kTiles; ++i) _mm_prefetch(base + 64 * i, _MM_HINT_T0);
+}
+
+// The prefetches of a lone tile whose bytes are not a whole number of lines (the last
+// 32-element tile of a row of an odd block count): its byte count rounded up to lines, so one
+// line may be fetched twice.
+template <size_t kBytes>
+MIXQ_INLINE void PrefetchTile(const uint8_t* tile) {
+  const char* base = reinterpret_cast<const char*>(tile) + kPrefetchBytes;
+  MIXQ_UNROLL for (size_t i = 0; i < (kBytes + 63) / 64; ++i) _mm_prefetch(base + 64 * i, _MM_HINT_T0);
+}
+
 inline __m512i Broadcast4(const int8_t* x) {
   int32_t v;
   std::memcpy(&v, x, 4);
   return _mm512_set1_epi32(v);
 }
+
+// Bytes of one (group, block) tile of a 32-element type (packed.h).
+template <typename P>
+constexpr size_t kTileBytes = (P::kMins ? 64 : 32) + 64 * (P::kPlanes + (P::kHighBit ? 1 : 0));
 
 // Rows 16g.. (the first `valid` of them) for tokens t..t+TB-1.
 template <typename P, int TB>
@@ -123,11 +154,11 @@ inline void Tile(const PackedMatrix& m, const QuantizedActivations& xq, float* y
   }
   __m512 acc[TB];
   MIXQ_UNROLL for (int j = 0; j < TB; ++j) acc[j] = _mm512_setzero_ps();
-  constexpr size_t kHeader = P::kMins ? 64 : 32;
-  const uint8_t* tile = m.tile(g, 0);
-  LinePrefetcher pf(tile);
-  for (int64_t b = 0; b < blocks; ++b, tile += m.block_bytes) {
-    if constexpr (TB == 1) pf.Upto(tile + m.block_bytes);
+  constexpr size_t kHeader = P::kMins ? 64 : 32, kBytes = kTileBytes<P>;
+  const uint8_t* const first = m.tile(g, 0);
+  // Block b of the group, whose tile is at first + b * kBytes.
+  auto block = [&](int64_t b) MIXQ_LAMBDA_INLINE {
+    const uint8_t* tile = first + b * kBytes;
     const __m512 sw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(tile)));
     // The specification's mw is -min (value = d * q + min).
     const __m512 mw = P::kMins ? _mm512_sub_ps(_mm512_setzero_ps(), _mm512_cvtph_ps(_mm256_loadu_si256(
@@ -148,12 +179,36 @@ inline void Tile(const PackedMatrix& m, const QuantizedActivations& xq, float* y
       const __m512 sum = _mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1));
       if constexpr (P::kMins) {  // fma(dw * dx, sum, -(mw * xs)) as qkernels_kquant_ref.cc
         const int32_t* s16 = xq.row_sum16(t + j) + 2 * b;
-        const __m512 xs = _mm512_set1_ps(ds[j][b] * static_cast<float>(s16[0] + s16[1]));
-        acc[j] = _mm512_add_ps(acc[j], _mm512_fmsub_ps(scale, sum, _mm512_mul_ps(mw, xs)));
+        const __m512 xsum = _mm512_set1_ps(ds[j][b] * static_cast<float>(s16[0] + s16[1]));
+        acc[j] = _mm512_add_ps(acc[j], _mm512_fmsub_ps(scale, sum, _mm512_mul_ps(mw, xsum)));
       } else {
         acc[j] = _mm512_fmadd_ps(sum, scale, acc[j]);
       }
     }
+  };
+  if constexpr (TB == 1) {  // decode: runs of kRun tiles (one stream, prefetched), then the rest
+    // kRun (and every even count of) 32-element tiles are a whole number of lines.
+    constexpr int kRunLines = static_cast<int>(kRun * kBytes / 64);
+    static_assert(kRun * kBytes % 64 == 0 && 2 * kBytes % 64 == 0);
+    int64_t b = 0;
+    for (; b + kRun <= blocks; b += kRun) {
+      MIXQ_UNROLL for (int j = 0; j < kRun; ++j) {
+        PrefetchShare<kRunLines, kRun>(first + b * kBytes, j);
+        block(b + j);
+      }
+    }
+    for (; b + 2 <= blocks; b += 2) {
+      MIXQ_UNROLL for (int j = 0; j < 2; ++j) {
+        PrefetchShare<static_cast<int>(2 * kBytes / 64), 2>(first + b * kBytes, j);
+        block(b + j);
+      }
+    }
+    if (b < blocks) {
+      PrefetchTile<kBytes>(first + b * kBytes);
+      block(b);
+    }
+  } else {
+    for (int64_t b = 0; b < blocks; ++b) block(b);
   }
   const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1);
   MIXQ_UNROLL for (int j = 0; j < TB; ++j) _mm512_mask_storeu_ps(y + (t + j) * m.rows + g * 16, mask, acc[j]);
@@ -165,8 +220,12 @@ inline __m512 U8Lanes(const uint8_t* p) { return _mm512_cvtepi32_ps(_mm512_cvtep
 // Per type: kMins, kHalf (a scale per 16 elements), kOffset (zero point of the codes), the
 // plane counts, Codes (8 vectors, lane r = row r's 4 codes of group q) and Scales (the
 // effective per-row scales of the block's two halves; mins likewise).
+// kUnrollDecode: decode runs the super-block's 8 blocks unrolled with straight-line prefetches
+// (kRun) rather than a loop with LinePrefetcher. Same A/B harness as kRun, 25 shuffled rounds,
+// share of the read probe, one thread: Q2_K 0.66-0.69 -> 0.73-0.76; Q4_K 1.06 -> 0.90-0.95 and
+// Q6_K 0.94-1.17 -> 0.82-1.00, so only Q2_K unrolls.
 struct Q4_KP {
-  static constexpr bool kSuper = true, kMins = true, kHalf = false;
+  static constexpr bool kSuper = true, kMins = true, kHalf = false, kUnrollDecode = false;
   static constexpr int kOffset = 0, kNibblePlanes = 4, kCrumbPlanes = 0, kHighBit = 0;
   static void Scales(const uint8_t* blk, __m512 d, __m512 dmin, __m512 dw[2], __m512 mw[2]) {
     dw[0] = dw[1] = _mm512_mul_ps(d, U8Lanes(blk));
@@ -177,7 +236,7 @@ struct Q5_KP : Q4_KP {
   static constexpr int kHighBit = 4;
 };
 struct Q6_KP {
-  static constexpr bool kSuper = true, kMins = false, kHalf = true;
+  static constexpr bool kSuper = true, kMins = false, kHalf = true, kUnrollDecode = false;
   static constexpr int kOffset = 32, kNibblePlanes = 4, kCrumbPlanes = 2, kHighBit = 0;
   static void Scales(const uint8_t* blk, __m512 d, __m512, __m512 dw[2], __m512 mw[2]) {
     MIXQ_UNROLL for (int h = 0; h < 2; ++h) {
@@ -191,7 +250,7 @@ struct Q3_KP : Q6_KP {
   static constexpr int kOffset = 4, kNibblePlanes = 0, kCrumbPlanes = 2, kHighBit = 2;
 };
 struct Q2_KP {
-  static constexpr bool kSuper = true, kMins = true, kHalf = true;
+  static constexpr bool kSuper = true, kMins = true, kHalf = true, kUnrollDecode = true;
   static constexpr int kOffset = 0, kNibblePlanes = 0, kCrumbPlanes = 2, kHighBit = 0;
   static void Scales(const uint8_t* blk, __m512 d, __m512 dmin, __m512 dw[2], __m512 mw[2]) {
     MIXQ_UNROLL for (int h = 0; h < 2; ++h) {
@@ -226,14 +285,18 @@ inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, flo
   const int64_t units = m.cols / 256;
   __m512 acc[TB];
   MIXQ_UNROLL for (int j = 0; j < TB; ++j) acc[j] = _mm512_setzero_ps();
+  // The super-block is a whole number of lines (packed.h): 38 (Q4_K), 46 (Q5_K), 53 (Q6_K),
+  // 29 (Q3_K), 22 (Q2_K).
+  constexpr size_t kUnitBytes = kHeader + 8 * kBlock;
+  static_assert(kUnitBytes % 64 == 0);
   LinePrefetcher pf(m.tile(g, 0));
   for (int64_t u = 0; u < units; ++u) {
     const uint8_t* tile = m.tile(g, u);
     const __m512 d = _mm512_loadu_ps(reinterpret_cast<const float*>(tile));
     const __m512 dmin = P::kMins ? _mm512_loadu_ps(reinterpret_cast<const float*>(tile + 64)) : _mm512_setzero_ps();
-    for (int jb = 0; jb < 8; ++jb) {
+    // Block jb of the super-block (activation block u * 8 + jb).
+    auto block = [&](int jb) MIXQ_LAMBDA_INLINE {
       const uint8_t* blk = tile + kHeader + jb * kBlock;
-      if constexpr (TB == 1) pf.Upto(blk + kBlock);
       const int64_t b = u * 8 + jb;
       __m512 dw[2], mw[2];
       P::Scales(blk, d, dmin, dw, mw);
@@ -269,6 +332,19 @@ inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, flo
           acc[j] = _mm512_add_ps(acc[j], _mm512_fmsub_ps(_mm512_mul_ps(dw[0], dxv), sum, _mm512_mul_ps(mw[0], _mm512_set1_ps(xs))));
         }
       }
+    };
+    if constexpr (TB == 1 && P::kUnrollDecode) {  // decode: unrolled, straight-line prefetches (see kRun)
+      MIXQ_UNROLL for (int jb = 0; jb < 8; ++jb) {
+        PrefetchShare<static_cast<int>(kUnitBytes / 64), 8>(tile, jb);
+        block(jb);
+      }
+    } else if constexpr (TB == 1) {
+      for (int jb = 0; jb < 8; ++jb) {
+        pf.Upto(tile + kHeader + (jb + 1) * kBlock);
+        block(jb);
+      }
+    } else {
+      for (int jb = 0; jb < 8; ++jb) block(jb);
     }
   }
   const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1);
