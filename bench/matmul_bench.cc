@@ -6,7 +6,8 @@
 //     `mixq bench --membw` sweeping the very bytes the kernel streams (same threads and ISA, same
 //     pages): reports both best rates over the same time window (the fastest pass of each, since
 //     disturbances only add time) and share = kernel GB/s / probe GB/s,
-//     the fraction of the achievable bandwidth the kernel reaches (this machine's bandwidth
+//     the fraction of the achievable bandwidth the kernel reaches, and share_med, the median over
+//     passes of (kernel rate / rate of the probe sweep just before it) (this machine's bandwidth
 //     drifts by a third over minutes, and differs between allocations, so rates from separate
 //     runs or buffers do not compare).
 //   BM_GemvL2: decode through a matrix that fits L2 (512 x 1024): the compute ceiling, GB/s.
@@ -120,14 +121,21 @@ void RunShare(benchmark::State& state, DType type, Isa isa, int threads, int64_t
   const void* bytes = m.packed ? static_cast<const void*>(m.packed->data.data()) : m.bytes.data();
   const std::unique_ptr<eval::ReadProbe> probe = eval::ReadProbe::Over(ctx, bytes, static_cast<int64_t>(m.streamed_bytes()) / 64 * 64);
   // Disturbances on a shared machine only add time, so each side is rated by its fastest pass.
+  // share_med pairs each GEMV with the probe sweep just before it (the same moment's bandwidth)
+  // and takes the median of those ratios: it does not depend on both sides meeting one quiet
+  // moment.
   double kernel_best = 1e300, probe_best = 1e300;
+  std::vector<double> pair_shares;
+  const double byte_ratio = static_cast<double>(m.streamed_bytes()) / static_cast<double>(probe->bytes());
   for (auto _ : state) {
-    probe_best = std::min(probe_best, probe->Sweep());
+    const double probe_s = probe->Sweep();
+    probe_best = std::min(probe_best, probe_s);
     const auto t0 = std::chrono::steady_clock::now();
     MatMul(ctx, m.w, x.data(), 1, y.data());
     benchmark::DoNotOptimize(y.data());
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     kernel_best = std::min(kernel_best, s);
+    pair_shares.push_back(byte_ratio * probe_s / s);
     state.SetIterationTime(s);
   }
   const double kernel_rate = static_cast<double>(m.streamed_bytes()) / kernel_best;
@@ -135,6 +143,8 @@ void RunShare(benchmark::State& state, DType type, Isa isa, int threads, int64_t
   state.counters["GB/s"] = kernel_rate / 1e9;
   state.counters["probe_GB/s"] = probe_rate / 1e9;
   state.counters["share"] = kernel_rate / probe_rate;
+  std::nth_element(pair_shares.begin(), pair_shares.begin() + pair_shares.size() / 2, pair_shares.end());
+  state.counters["share_med"] = pair_shares[pair_shares.size() / 2];
 }
 
 void RegisterAll() {
