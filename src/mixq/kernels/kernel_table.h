@@ -17,6 +17,7 @@ struct KernelTable {
   float (*dot_f32)(const float* a, const float* b, int64_t n);
   void (*axpy_f32)(float a, const float* x, float* y, int64_t n);
   uint64_t (*xor_words)(const uint64_t* p, int64_t n);
+  void (*silu_mul_f32)(float* gate, const float* up, int64_t n);
 };
 
 const KernelTable& RefKernels();

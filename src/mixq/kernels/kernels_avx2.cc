@@ -9,6 +9,7 @@
 
 #include "mixq/base/half.h"
 #include "mixq/kernels/kernel_table.h"
+#include "mixq/kernels/silu_simd.h"
 #include "mixq/kernels/tile_walk.h"
 
 // Register-blocked loops must be fully unrolled or the accumulators spill to the stack.
@@ -131,10 +132,36 @@ uint64_t XorWords(const uint64_t* p, int64_t n) {
   return s;
 }
 
+// The lane operations of silu_simd.h on 8 lanes.
+struct Lanes8 {
+  using Vec = __m256;
+  static Vec Fma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+  // (2p) 2^(k-1): 2^(k-1) is built from its exponent bits, which cannot encode 2^128.
+  static Vec TimesPow2(Vec p, Vec k) {
+    const __m256i biased = _mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127 - 1));
+    return (p + p) * _mm256_castsi256_ps(_mm256_slli_epi32(biased, 23));
+  }
+};
+
+// Full vectors, then the tail through masked loads and stores, so every element goes through
+// the same vector arithmetic wherever it sits (masked-off lanes read 0 and are not written).
+void SiluMul(float* gate, const float* up, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 out = SiluTimes<Lanes8>(_mm256_loadu_ps(gate + i), _mm256_loadu_ps(up + i));
+    _mm256_storeu_ps(gate + i, out);
+  }
+  if (i == n) return;
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n - i)), lane);  // lane < n - i
+  const __m256 out = SiluTimes<Lanes8>(_mm256_maskload_ps(gate + i, tail), _mm256_maskload_ps(up + i, tail));
+  _mm256_maskstore_ps(gate + i, tail, out);
+}
+
 }  // namespace
 
 const KernelTable& Avx2Kernels() {
-  static const KernelTable table = {MatMulRows, Dot, Axpy, XorWords};
+  static const KernelTable table = {MatMulRows, Dot, Axpy, XorWords, SiluMul};
   return table;
 }
 

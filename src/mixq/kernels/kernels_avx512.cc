@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include "mixq/kernels/kernel_table.h"
+#include "mixq/kernels/silu_simd.h"
 #include "mixq/kernels/tile_walk.h"
 
 // Register-blocked loops must be fully unrolled or the accumulators spill to the stack.
@@ -119,10 +120,25 @@ uint64_t XorWords(const uint64_t* p, int64_t n) {
   return s;
 }
 
+// The lane operations of silu_simd.h on 16 lanes; scalef rounds p 2^k once, inf past FLT_MAX.
+struct Lanes16 {
+  using Vec = __m512;
+  static Vec Fma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
+  static Vec TimesPow2(Vec p, Vec k) { return _mm512_scalef_ps(p, k); }
+};
+
+void SiluMul(float* gate, const float* up, int64_t n) {
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = TailMask(n - i);
+    const __m512 out = SiluTimes<Lanes16>(_mm512_maskz_loadu_ps(m, gate + i), _mm512_maskz_loadu_ps(m, up + i));
+    _mm512_mask_storeu_ps(gate + i, m, out);
+  }
+}
+
 }  // namespace
 
 const KernelTable& Avx512Kernels() {
-  static const KernelTable table = {MatMulRows, Dot, Axpy, XorWords};
+  static const KernelTable table = {MatMulRows, Dot, Axpy, XorWords, SiluMul};
   return table;
 }
 

@@ -1,5 +1,6 @@
 // The scalar reference kernels: the specification every SIMD kernel is tested against.
 // Each output accumulates w[c] * x[c] in f32, c ascending.
+#include <cmath>
 #include <cstring>
 
 #include "mixq/base/half.h"
@@ -64,10 +65,19 @@ uint64_t XorWords(const uint64_t* p, int64_t n) {
   return acc;
 }
 
+// silu(g) * up with libm's expf; the SIMD kernels keep the add, divide and multiply as they
+// are here and replace only the exp (silu_simd.h).
+void SiluMul(float* gate, const float* up, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = gate[i];
+    gate[i] = g / (1.0f + std::exp(-g)) * up[i];
+  }
+}
+
 }  // namespace
 
 const KernelTable& RefKernels() {
-  static const KernelTable table = {MatMulRows, Dot, Axpy, XorWords};
+  static const KernelTable table = {MatMulRows, Dot, Axpy, XorWords, SiluMul};
   return table;
 }
 

@@ -156,6 +156,7 @@ void MatMul(const Context& ctx, const WeightMatrix& w, const float* x, int64_t n
 
 float DotF32(Isa isa, const float* a, const float* b, int64_t n) { return kernels::KernelsFor(isa).dot_f32(a, b, n); }
 uint64_t XorWords(Isa isa, const uint64_t* p, int64_t n) { return kernels::KernelsFor(isa).xor_words(p, n); }
+void SiluMulF32(Isa isa, float* gate, const float* up, int64_t n) { kernels::KernelsFor(isa).silu_mul_f32(gate, up, n); }
 
 void AxpyF32(Isa isa, float a, const float* x, float* y, int64_t n) { kernels::KernelsFor(isa).axpy_f32(a, x, y, n); }
 

@@ -63,6 +63,11 @@ void AxpyF32(Isa isa, float a, const float* x, float* y, int64_t n);
 // bandwidth probe's read loop; the result keeps the reads from being optimised away). Any
 // bytes are valid input, so it can read a weight matrix's own memory.
 uint64_t XorWords(Isa isa, const uint64_t* p, int64_t n);
+// gate[i] = silu(gate[i]) * up[i] = g / (1 + exp(-g)) * up[i], i < n (the SwiGLU activation).
+// The SIMD kernels replace libm's expf with a polynomial (silu_simd.h) and agree with the
+// scalar specification within 9.5 * 2^-24 relative; infinities, NaNs and zeros come out as
+// the specification's. Each output depends only on its own inputs (not on n or position).
+void SiluMulF32(Isa isa, float* gate, const float* up, int64_t n);
 
 // Row r of W converted to f32 (embedding lookups). out: {cols}.
 void DequantizeRow(const WeightMatrix& w, int64_t row, float* out);

@@ -158,7 +158,11 @@ Status InferenceSession::Decode(const Context& ctx, const std::vector<int32_t>& 
 
     for (int64_t t = 0; t < n; ++t) RmsNorm(s.x.data() + t * dim, lw.ffn_norm.data(), dim, c.norm_eps, s.xn.data() + t * dim);
     Project(ctx, {&lw.w_gate, &lw.w_up}, s.xn.data(), n, {s.gate.data(), s.up.data()});
-    SiluMul(s.gate.data(), s.up.data(), n * c.hidden_dim);
+    // Elementwise (each output a function of its own gate and up only), so the threads share
+    // it in 1024-element ranges and the split cannot change a result.
+    ParallelFor(ctx, n * c.hidden_dim, 1024, [&](int64_t begin, int64_t end) {
+      SiluMul(ctx.isa, s.gate.data() + begin, s.up.data() + begin, end - begin);
+    });
     Project(ctx, {&lw.w_down}, s.gate.data(), n, {s.proj.data()});
     for (int64_t i = 0; i < n * dim; ++i) s.x[i] += s.proj[i];
   }

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "mixq/kernels/matmul.h"
+
 namespace mixq {
 
 void RmsNorm(const float* x, const float* weight, int64_t n, float eps, float* out) {
@@ -31,11 +33,6 @@ void ApplyRope(float* head, int64_t head_dim, const float* cos_sin, RopeLayout l
   }
 }
 
-void SiluMul(float* gate, const float* up, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float g = gate[i];
-    gate[i] = g / (1.0f + std::exp(-g)) * up[i];
-  }
-}
+void SiluMul(Isa isa, float* gate, const float* up, int64_t n) { SiluMulF32(isa, gate, up, n); }
 
 }  // namespace mixq
