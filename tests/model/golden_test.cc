@@ -120,7 +120,9 @@ TEST_F(WikiLlamaGolden, LogitsMatchReference) {
       for (int64_t v = 0; v < vocab; ++v) max = std::max<double>(max, logits[v]);
       for (int64_t v = 0; v < vocab; ++v) sum += std::exp(logits[v] - max);
       EXPECT_NEAR(max + std::log(sum), case_["logsumexp"][pos].get<double>(), 2e-3) << "pos " << pos;
-      if (top_logits[0] - top_logits[1] > 1e-2) EXPECT_EQ(Argmax(logits, vocab), top_ids[0]) << "pos " << pos;
+      if (top_logits[0] - top_logits[1] > 1e-2) {
+        EXPECT_EQ(Argmax(logits, vocab), top_ids[0]) << "pos " << pos;
+      }
     }
   }
 }
