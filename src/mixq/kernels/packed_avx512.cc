@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "mixq/base/context.h"
+#include "mixq/base/status.h"
 #include "mixq/kernels/packed.h"
 #include "mixq/kernels/tile_walk.h"
 #include "mixq/quant/blocks.h"
@@ -97,7 +98,8 @@ constexpr size_t kPrefetchBytes = MIXQ_PREFETCH_BYTES;
 // run + kPrefetchBytes + 64 i, spread evenly over the run's tiles, and successive runs continue
 // the same arithmetic sequence: every line once, no loop or branch per tile. A group's first
 // kPrefetchBytes were fetched by the group before it (groups are contiguous). Measured with a
-// 256 MiB Q4_0 GEMV, one thread, 40 shuffled rounds against the read probe: a rolled loop over
+// 256 MiB Q4_0 GEMV, one thread, 40 shuffled rounds against the read probe (the method of
+// scripts/ab-packed-decode.sh, docs/benchmarks.md session 4): a rolled loop over
 // tiles with a prefetch loop per tile streamed 22.6-25.6 GB/s (0.69-0.78 of the probe), 8 tiles
 // unrolled with the same loop 28.4-34.1, 8 unrolled with straight-line prefetches 35.8-36.2
 // (1.03-1.06, the K-quant kernel 0.95-1.01); pairs of tiles with straight-line prefetches 26.3.
@@ -118,7 +120,7 @@ struct LinePrefetcher {
 // kPinned: as asm volatile, which GCC keeps in program order, one tile's share before that tile's
 // loads. GCC gathers the prefetch intrinsics of an unrolled run into bursts (44 in a row for
 // Q5_0), which fill the miss buffers at once and hold up the arithmetic behind them. Same
-// harness, 25 shuffled rounds, share of the probe at 1 / 2 threads: pinned Q5_0 0.91 -> 1.11 /
+// method, 25 shuffled rounds, share of the probe at 1 / 2 threads: pinned Q5_0 0.91 -> 1.11 /
 // 0.91 -> 1.08, Q5_1 0.88 -> 1.13 / 0.87 -> 1.10, Q4_1 -> 1.14 at 2 threads, Q4_0, Q8_0,
 // IQ4_NL equal or a little higher; Q2_K (compute-bound, unrolled) 0.83 -> 0.69, so it keeps the
 // intrinsics.
@@ -365,6 +367,7 @@ inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, flo
 
 template <typename P>
 void Drive(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1) {
+  if constexpr (!P::kSuper) MIXQ_CHECK(m.block_bytes == kTileBytes<P>);  // Tile strides by the type's size
   WalkPackedTiles<4>(xq.n, r0, r1, [&]<int T>(int64_t g, int64_t t, int valid) {
     if constexpr (P::kSuper) SuperTile<P, T>(m, xq, y, g, t, valid);
     else Tile<P, T>(m, xq, y, g, t, valid);
