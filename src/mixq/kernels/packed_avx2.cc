@@ -9,7 +9,9 @@
 #include <cstring>
 
 #include "mixq/base/context.h"
+#include "mixq/base/status.h"
 #include "mixq/kernels/avx2_util.h"
+#include "mixq/kernels/decode_stream.h"
 #include "mixq/kernels/packed.h"
 #include "mixq/kernels/tile_walk.h"
 
@@ -26,6 +28,7 @@ inline __m256i Broadcast4(const int8_t* x) {
 
 struct Q4_0P {
   static constexpr bool kUsesBias = true;
+  static constexpr size_t kBytes = 288;  // one tile (packed.h)
   static void Codes(const uint8_t* planes, __m256i w[8]) {
     const __m256i mask = _mm256_set1_epi8(0x0F);
     MIXQ_UNROLL for (int j = 0; j < 4; ++j) {
@@ -42,6 +45,7 @@ struct Q4_0P {
 };
 struct Q8_0P {
   static constexpr bool kUsesBias = false;
+  static constexpr size_t kBytes = 544;
   static void Codes(const uint8_t* planes, __m256i w[8]) {
     MIXQ_UNROLL for (int j = 0; j < 8; ++j)
       w[j] = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(planes + 64 * j)),
@@ -62,9 +66,10 @@ inline void Tile(const PackedMatrix& m, const QuantizedActivations& xq, float* y
   __m256 acc[2][TB];
   MIXQ_UNROLL for (int h = 0; h < 2; ++h)
     MIXQ_UNROLL for (int j = 0; j < TB; ++j) acc[h][j] = _mm256_setzero_ps();
-  const uint8_t* tile = m.tile(g, 0);
-  for (int64_t b = 0; b < blocks; ++b, tile += m.block_bytes) {
-    if constexpr (TB == 1) _mm_prefetch(reinterpret_cast<const char*>(tile + 8 * m.block_bytes), _MM_HINT_T0);
+  const uint8_t* const first = m.tile(g, 0);
+  // Block b of the group, whose tile is at first + b * P::kBytes.
+  auto block = [&](int64_t b) __attribute__((always_inline)) {
+    const uint8_t* tile = first + b * P::kBytes;
     MIXQ_UNROLL for (int h = 0; h < 2; ++h) {  // rows 8h..8h+7
       const __m256 sw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(tile + 16 * h)));
       __m256i w[8];
@@ -76,6 +81,11 @@ inline void Tile(const PackedMatrix& m, const QuantizedActivations& xq, float* y
         acc[h][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), scale, acc[h][j]);
       }
     }
+  };
+  if constexpr (TB == 1) {  // decode: one prefetched stream, as the AVX-512 kernels (decode_stream.h)
+    WalkDecodeRuns<P::kBytes>(first, blocks, block);
+  } else {
+    for (int64_t b = 0; b < blocks; ++b) block(b);
   }
   MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
     float out[16];
@@ -87,6 +97,7 @@ inline void Tile(const PackedMatrix& m, const QuantizedActivations& xq, float* y
 
 template <typename P>
 void Drive(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1) {
+  MIXQ_CHECK(m.block_bytes == P::kBytes);  // Tile strides by the type's tile size
   WalkPackedTiles<2>(xq.n, r0, r1, [&]<int T>(int64_t g, int64_t t, int valid) { Tile<P, T>(m, xq, y, g, t, valid); });
 }
 
