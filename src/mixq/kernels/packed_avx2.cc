@@ -1,9 +1,10 @@
 // AVX2 kernels on the packed layout (packed.h): each 64-byte plane is two 256-bit halves, rows
 // 0..7 and rows 8..15. maddubs multiplies unsigned by signed bytes into int16 pairs, madd sums
-// pairs into int32 lanes, one per row. Q4_0: the 8 groups' int16 pair sums add up to at most
-// 8 * 2 * 15 * 127 = 30480, so they are summed in int16 before one madd, and the block's offset
-// bias removes the +8 of the codes. Q8_0: codes flipped back to signed, |w| times x with w's
-// sign (no saturation), no bias.
+// pairs into int32 lanes, one per row. Q4_0, Q4_1: the 8 groups' int16 pair sums add up to at
+// most 8 * 2 * 15 * 127 = 30480, so they are summed in int16 before one madd; Q4_0's block
+// offset bias removes the +8 of its codes, Q4_1 adds its min term per block. Q8_0, IQ4_NL
+// (codebook values): signed codes, |w| times x with w's sign (no saturation), no bias. Other
+// types have no AVX2 packed kernel (their file-layout kernels run).
 #include <immintrin.h>
 
 #include <cstring>
@@ -14,6 +15,7 @@
 #include "mixq/kernels/decode_stream.h"
 #include "mixq/kernels/packed.h"
 #include "mixq/kernels/tile_walk.h"
+#include "mixq/quant/blocks.h"
 
 #define MIXQ_UNROLL _Pragma("GCC unroll 16")
 
@@ -26,9 +28,11 @@ inline __m256i Broadcast4(const int8_t* x) {
   return _mm256_set1_epi32(v);
 }
 
+// kHeader: bytes before the planes (f16 scales, then f16 mins when kMins); kBytes: one tile
+// (packed.h).
 struct Q4_0P {
-  static constexpr bool kUsesBias = true;
-  static constexpr size_t kBytes = 288;  // one tile (packed.h)
+  static constexpr bool kUsesBias = true, kMins = false;
+  static constexpr size_t kHeader = 32, kBytes = 288;
   static void Codes(const uint8_t* planes, __m256i w[8]) {
     const __m256i mask = _mm256_set1_epi8(0x0F);
     MIXQ_UNROLL for (int j = 0; j < 4; ++j) {
@@ -44,8 +48,8 @@ struct Q4_0P {
   }
 };
 struct Q8_0P {
-  static constexpr bool kUsesBias = false;
-  static constexpr size_t kBytes = 544;
+  static constexpr bool kUsesBias = false, kMins = false;
+  static constexpr size_t kHeader = 32, kBytes = 544;
   static void Codes(const uint8_t* planes, __m256i w[8]) {
     MIXQ_UNROLL for (int j = 0; j < 8; ++j)
       w[j] = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(planes + 64 * j)),
@@ -56,6 +60,28 @@ struct Q8_0P {
     MIXQ_UNROLL for (int q = 0; q < 8; ++q) {
       s = _mm256_add_epi32(s, DotSigned4(w[q], Broadcast4(x + 4 * q)));
     }
+    return s;
+  }
+};
+
+// Nibbles 0..15 with no zero point (value = d * q + m): Q4_0's codes and int16 sums, no bias;
+// the min term is added per block.
+struct Q4_1P : Q4_0P {
+  static constexpr bool kUsesBias = false, kMins = true;
+  static constexpr size_t kHeader = 64, kBytes = 320;
+};
+// Nibbles index the codebook; its signed values (-127..113) are multiplied as Q8_0's codes.
+struct IQ4_NLP {
+  static constexpr bool kUsesBias = false, kMins = false;
+  static constexpr size_t kHeader = 32, kBytes = 288;
+  static void Codes(const uint8_t* planes, __m256i w[8]) {
+    Q4_0P::Codes(planes, w);
+    const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4nlValues)));
+    MIXQ_UNROLL for (int j = 0; j < 8; ++j) w[j] = _mm256_shuffle_epi8(table, w[j]);
+  }
+  static __m256i Dot(const __m256i w[8], const int8_t* x) {
+    __m256i s = _mm256_setzero_si256();
+    MIXQ_UNROLL for (int q = 0; q < 8; ++q) s = _mm256_add_epi32(s, DotSigned4(w[q], Broadcast4(x + 4 * q)));
     return s;
   }
 };
@@ -73,12 +99,21 @@ inline void Tile(const PackedMatrix& m, const QuantizedActivations& xq, float* y
     MIXQ_UNROLL for (int h = 0; h < 2; ++h) {  // rows 8h..8h+7
       const __m256 sw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(tile + 16 * h)));
       __m256i w[8];
-      P::Codes(tile + 32 + 32 * h, w);
+      P::Codes(tile + P::kHeader + 32 * h, w);
       MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
         __m256i s = P::Dot(w, xq.row_qs(t + j) + b * 32);
         if constexpr (P::kUsesBias) s = _mm256_add_epi32(s, _mm256_set1_epi32(xq.row_block_bias(t + j)[b]));
-        const __m256 scale = _mm256_mul_ps(sw, _mm256_set1_ps(xq.row_d(t + j)[b]));
-        acc[h][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), scale, acc[h][j]);
+        const float dx = xq.row_d(t + j)[b];
+        const __m256 scale = _mm256_mul_ps(sw, _mm256_set1_ps(dx));
+        if constexpr (P::kMins) {  // fma(dw * dx, sum, -(mw * xs)), mw = -min, as qkernels_kquant_ref.cc
+          const __m256 mw = _mm256_sub_ps(_mm256_setzero_ps(), _mm256_cvtph_ps(_mm_loadu_si128(
+                                                                    reinterpret_cast<const __m128i*>(tile + 32 + 16 * h))));
+          const int32_t* s16 = xq.row_sum16(t + j) + 2 * b;
+          const __m256 xsum = _mm256_set1_ps(dx * static_cast<float>(s16[0] + s16[1]));
+          acc[h][j] = _mm256_add_ps(acc[h][j], _mm256_fmsub_ps(scale, _mm256_cvtepi32_ps(s), _mm256_mul_ps(mw, xsum)));
+        } else {
+          acc[h][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), scale, acc[h][j]);
+        }
       }
     }
   };
@@ -108,6 +143,8 @@ bool PackedRowsAvx2(const PackedMatrix& m, const QuantizedActivations& xq, float
   switch (m.type) {
     case DType::kQ4_0: Drive<Q4_0P>(m, xq, y, r0, r1); return true;
     case DType::kQ8_0: Drive<Q8_0P>(m, xq, y, r0, r1); return true;
+    case DType::kQ4_1: Drive<Q4_1P>(m, xq, y, r0, r1); return true;
+    case DType::kIQ4_NL: Drive<IQ4_NLP>(m, xq, y, r0, r1); return true;
     default: return false;
   }
 }
