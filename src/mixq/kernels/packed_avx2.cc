@@ -3,8 +3,8 @@
 // pairs into int32 lanes, one per row. Q4_0, Q4_1: the 8 groups' int16 pair sums add up to at
 // most 8 * 2 * 15 * 127 = 30480, so they are summed in int16 before one madd; Q4_0's block
 // offset bias removes the +8 of its codes, Q4_1 adds its min term per block. Q8_0, IQ4_NL
-// (codebook values): signed codes, |w| times x with w's sign (no saturation), no bias. Other
-// types have no AVX2 packed kernel (their file-layout kernels run).
+// (codebook values): signed codes, |w| times x with w's sign (no saturation), no bias. Q5_0,
+// Q5_1: see Q5_0P. The K-quants have no AVX2 packed kernel (their file-layout kernels run).
 #include <immintrin.h>
 
 #include <cstring>
@@ -31,7 +31,7 @@ inline __m256i Broadcast4(const int8_t* x) {
 // kHeader: bytes before the planes (f16 scales, then f16 mins when kMins); kBytes: one tile
 // (packed.h).
 struct Q4_0P {
-  static constexpr bool kUsesBias = true, kMins = false;
+  static constexpr bool kUsesBias = true, kMins = false, kHighBit = false;
   static constexpr size_t kHeader = 32, kBytes = 288;
   static void Codes(const uint8_t* planes, __m256i w[8]) {
     const __m256i mask = _mm256_set1_epi8(0x0F);
@@ -48,7 +48,7 @@ struct Q4_0P {
   }
 };
 struct Q8_0P {
-  static constexpr bool kUsesBias = false, kMins = false;
+  static constexpr bool kUsesBias = false, kMins = false, kHighBit = false;
   static constexpr size_t kHeader = 32, kBytes = 544;
   static void Codes(const uint8_t* planes, __m256i w[8]) {
     MIXQ_UNROLL for (int j = 0; j < 8; ++j)
@@ -72,7 +72,7 @@ struct Q4_1P : Q4_0P {
 };
 // Nibbles index the codebook; its signed values (-127..113) are multiplied as Q8_0's codes.
 struct IQ4_NLP {
-  static constexpr bool kUsesBias = false, kMins = false;
+  static constexpr bool kUsesBias = false, kMins = false, kHighBit = false;
   static constexpr size_t kHeader = 32, kBytes = 288;
   static void Codes(const uint8_t* planes, __m256i w[8]) {
     Q4_0P::Codes(planes, w);
@@ -85,6 +85,43 @@ struct IQ4_NLP {
     return s;
   }
 };
+
+// Q5_0 (codes + 16, offset bias), Q5_1 (codes 0..31, min term): Q4_0's nibbles plus bit 4 from
+// the bit plane (packed.h). 5-bit pair sums reach 2 * 31 * 127 = 7874, so four groups at most
+// are summed in int16 (31496) before each madd.
+struct Q5_0P : Q4_0P {
+  static constexpr bool kHighBit = true;
+  static constexpr size_t kBytes = 352;
+  static __m256i Dot(const __m256i w[8], const int8_t* x) {
+    __m256i lo = _mm256_maddubs_epi16(w[0], Broadcast4(x)), hi = _mm256_maddubs_epi16(w[4], Broadcast4(x + 16));
+    MIXQ_UNROLL for (int q = 1; q < 4; ++q) {
+      lo = _mm256_add_epi16(lo, _mm256_maddubs_epi16(w[q], Broadcast4(x + 4 * q)));
+      hi = _mm256_add_epi16(hi, _mm256_maddubs_epi16(w[q + 4], Broadcast4(x + 16 + 4 * q)));
+    }
+    const __m256i ones = _mm256_set1_epi16(1);
+    return _mm256_add_epi32(_mm256_madd_epi16(lo, ones), _mm256_madd_epi16(hi, ones));
+  }
+};
+struct Q5_1P : Q5_0P {
+  static constexpr bool kUsesBias = false, kMins = true;
+  static constexpr size_t kHeader = 64, kBytes = 384;
+};
+
+// Adds bit 4 to the codes of rows 8h..8h+7: `masks` is the bit plane plus 4h, so the 32-bit word
+// at masks + 8k holds bit 4r+i = the high bit of row 8h+r's element 4k+i. Each bit is spread to
+// its byte (byte j takes byte j/8 of the word, keeps bit j%8), compared into 0xFF, masked to 0x10.
+inline void AddHighBits(const uint8_t* masks, __m256i w[8]) {
+  const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,  //
+                                          2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+  const __m256i bit = _mm256_set1_epi64x(static_cast<int64_t>(0x8040201008040201ULL));
+  MIXQ_UNROLL for (int k = 0; k < 8; ++k) {
+    int32_t word;
+    std::memcpy(&word, masks + 8 * k, 4);
+    const __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(word), spread);
+    const __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(bytes, bit), bit);
+    w[k] = _mm256_or_si256(w[k], _mm256_and_si256(set, _mm256_set1_epi8(0x10)));
+  }
+}
 
 template <typename P, int TB>
 inline void Tile(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t g, int64_t t, int valid) {
@@ -100,6 +137,7 @@ inline void Tile(const PackedMatrix& m, const QuantizedActivations& xq, float* y
       const __m256 sw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(tile + 16 * h)));
       __m256i w[8];
       P::Codes(tile + P::kHeader + 32 * h, w);
+      if constexpr (P::kHighBit) AddHighBits(tile + P::kHeader + 4 * 64 + 4 * h, w);
       MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
         __m256i s = P::Dot(w, xq.row_qs(t + j) + b * 32);
         if constexpr (P::kUsesBias) s = _mm256_add_epi32(s, _mm256_set1_epi32(xq.row_block_bias(t + j)[b]));
@@ -145,6 +183,8 @@ bool PackedRowsAvx2(const PackedMatrix& m, const QuantizedActivations& xq, float
     case DType::kQ8_0: Drive<Q8_0P>(m, xq, y, r0, r1); return true;
     case DType::kQ4_1: Drive<Q4_1P>(m, xq, y, r0, r1); return true;
     case DType::kIQ4_NL: Drive<IQ4_NLP>(m, xq, y, r0, r1); return true;
+    case DType::kQ5_0: Drive<Q5_0P>(m, xq, y, r0, r1); return true;
+    case DType::kQ5_1: Drive<Q5_1P>(m, xq, y, r0, r1); return true;
     default: return false;
   }
 }
