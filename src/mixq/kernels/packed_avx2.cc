@@ -71,18 +71,12 @@ struct Q4_1P : Q4_0P {
   static constexpr size_t kHeader = 64, kBytes = 320;
 };
 // Nibbles index the codebook; its signed values (-127..113) are multiplied as Q8_0's codes.
-struct IQ4_NLP {
-  static constexpr bool kUsesBias = false, kMins = false, kHighBit = false;
-  static constexpr size_t kHeader = 32, kBytes = 288;
+struct IQ4_NLP : Q8_0P {
+  static constexpr size_t kBytes = 288;
   static void Codes(const uint8_t* planes, __m256i w[8]) {
     Q4_0P::Codes(planes, w);
     const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4nlValues)));
     MIXQ_UNROLL for (int j = 0; j < 8; ++j) w[j] = _mm256_shuffle_epi8(table, w[j]);
-  }
-  static __m256i Dot(const __m256i w[8], const int8_t* x) {
-    __m256i s = _mm256_setzero_si256();
-    MIXQ_UNROLL for (int q = 0; q < 8; ++q) s = _mm256_add_epi32(s, DotSigned4(w[q], Broadcast4(x + 4 * q)));
-    return s;
   }
 };
 

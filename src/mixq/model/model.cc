@@ -6,6 +6,7 @@
 
 #include "mixq/base/parallel.h"
 #include "mixq/kernels/attention.h"
+#include "mixq/kernels/matmul.h"
 #include "mixq/model/ops.h"
 #include "mixq/model/weights.h"
 
@@ -161,7 +162,7 @@ Status InferenceSession::Decode(const Context& ctx, const std::vector<int32_t>& 
     // Elementwise (each output a function of its own gate and up only), so the threads share
     // it in 1024-element ranges and the split cannot change a result.
     ParallelFor(ctx, n * c.hidden_dim, 1024, [&](int64_t begin, int64_t end) {
-      SiluMul(ctx.isa, s.gate.data() + begin, s.up.data() + begin, end - begin);
+      SiluMulF32(ctx.isa, s.gate.data() + begin, s.up.data() + begin, end - begin);
     });
     Project(ctx, {&lw.w_down}, s.gate.data(), n, {s.proj.data()});
     for (int64_t i = 0; i < n * dim; ++i) s.x[i] += s.proj[i];

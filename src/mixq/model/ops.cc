@@ -2,8 +2,6 @@
 
 #include <cmath>
 
-#include "mixq/kernels/matmul.h"
-
 namespace mixq {
 
 void RmsNorm(const float* x, const float* weight, int64_t n, float eps, float* out) {
@@ -32,7 +30,5 @@ void ApplyRope(float* head, int64_t head_dim, const float* cos_sin, RopeLayout l
     head[b] = x0 * s + x1 * c;
   }
 }
-
-void SiluMul(Isa isa, float* gate, const float* up, int64_t n) { SiluMulF32(isa, gate, up, n); }
 
 }  // namespace mixq

@@ -19,7 +19,4 @@ void ApplyRope(float* head, int64_t head_dim, const float* cos_sin, RopeLayout l
 // cos_sin {head_dim/2 * 2} for one position.
 void RopeAngles(int64_t pos, const float* inv_freq, int64_t half, float* cos_sin);
 
-// gate[i] = silu(gate[i]) * up[i]; {n}. The ISA's kernel (SiluMulF32, kernels/matmul.h).
-void SiluMul(Isa isa, float* gate, const float* up, int64_t n);
-
 }  // namespace mixq
