@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side A/B of the AVX-512 packed decode kernels of two revisions (bench/ab/packed_decode_ab.cc
 # explains the method): compiles src/mixq/kernels/packed_avx512.cc as of REV_A and REV_B (a
-# revision, or WORKTREE for the file as it is now) with renamed entry points, links both with
+# revision, WORKTREE for the file as it is now, or the path of a copy) with renamed entry points, links both with
 # the driver against an existing build's libraries, and runs it.
 #
 # Usage: scripts/ab-packed-decode.sh REV_A REV_B [THREADS=1] [ROUNDS=25] [COLS=4096] [TYPES]
@@ -24,6 +24,7 @@ PIDS=()
 for side in A B; do
   rev=${!side}
   if [ "$rev" = WORKTREE ]; then cp src/mixq/kernels/packed_avx512.cc "$OUT/packed_$side.cc"
+  elif [ -f "$rev" ]; then cp "$rev" "$OUT/packed_$side.cc"
   else git show "$rev:src/mixq/kernels/packed_avx512.cc" > "$OUT/packed_$side.cc"; fi
   g++ "${FLAGS[@]}" -DPackedRowsAvx512=PackedRows$side -c "$OUT/packed_$side.cc" -o "$OUT/packed_$side.o" &
   PIDS+=($!)

@@ -11,6 +11,9 @@
 // rounds (and the median GB/s).
 //
 // Usage: packed_decode_ab THREADS ROUNDS [COLS [TYPES]], TYPES a comma list (q4_0,q2_K,...).
+// AB_KIB=N in the environment sizes the matrix N KiB instead of 256 MiB (a matrix that fits in
+// L2 compares the kernels' arithmetic rather than their streaming); each timed pass then sweeps
+// it often enough to read about 256 MiB.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -62,18 +65,27 @@ void Split(const Context& ctx, int64_t groups, const std::function<void(int64_t,
   ParallelFor(ctx, groups, 1, f);
 }
 
-void Compare(const PackedType& t, const Context& ctx, int rounds, int64_t cols, std::mt19937& rng) {
+void Compare(const PackedType& t, const Context& ctx, int rounds, int64_t cols, size_t kib, std::mt19937& rng) {
   PackedMatrix m;
   m.type = t.type;
   m.cols = cols;
   m.unit_cols = t.unit_cols;
   m.block_bytes = t.tile_bytes;
   const size_t group_bytes = static_cast<size_t>(cols / t.unit_cols) * t.tile_bytes;
-  m.groups = static_cast<int64_t>((size_t{256} << 20) / group_bytes);
+  m.groups = std::max<int64_t>(1, static_cast<int64_t>((kib << 10) / group_bytes));
+  const int sweeps = static_cast<int>(std::max<size_t>(1, (size_t{256} << 10) / kib));
   m.rows = m.groups * 16;
   m.data = AlignedArray<uint8_t>(static_cast<size_t>(m.groups) * group_bytes);
   uint16_t* halves = reinterpret_cast<uint16_t*>(m.data.data());  // small finite f16 scales anywhere
   for (size_t i = 0; i < m.data.size() / 2; ++i) halves[i] = FloatToF16(0.001f * static_cast<float>(rng() % 100));
+  // K-quant tiles start with 32 f32 super-block scales (packed.h): pairs of the halves above
+  // would make some of them subnormal, whose arithmetic is slow, so they get real values.
+  if (t.unit_cols == 256)
+    for (size_t tile = 0; tile < m.data.size() / t.tile_bytes; ++tile)
+      for (int i = 0; i < 32; ++i) {
+        const float v = 0.001f * static_cast<float>(1 + rng() % 100);
+        std::memcpy(m.data.data() + tile * t.tile_bytes + 4 * i, &v, 4);
+      }
   std::vector<float> x(static_cast<size_t>(cols), 0.5f), y(static_cast<size_t>(m.rows));
   QuantizedActivations xq;
   QuantizeActivations(Context(), x.data(), 1, cols, *kernels::QuantKernelOffset(t.type), &xq);
@@ -91,9 +103,9 @@ void Compare(const PackedType& t, const Context& ctx, int rounds, int64_t cols, 
     std::shuffle(order.begin(), order.end(), rng);
     for (int v : order) {
       const auto t0 = std::chrono::steady_clock::now();
-      Split(ctx, m.groups, runs[v]);
+      for (int i = 0; i < sweeps; ++i) Split(ctx, m.groups, runs[v]);
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      gbs[v].push_back(static_cast<double>(m.data.size()) / s / 1e9);
+      gbs[v].push_back(static_cast<double>(m.data.size()) * sweeps / s / 1e9);
     }
   }
   std::vector<double> share_a, share_b;
@@ -119,11 +131,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "THREADS and ROUNDS must be >= 1, COLS a positive multiple of 256\n");
     return 2;
   }
+  const char* kib_env = std::getenv("AB_KIB");
+  const size_t kib = kib_env != nullptr ? std::strtoul(kib_env, nullptr, 10) : size_t{256} << 10;
+  if (kib < 1) {
+    std::fprintf(stderr, "AB_KIB must be a positive number of KiB\n");
+    return 2;
+  }
   std::mt19937 rng(1);
   Context ctx;
   ctx.isa = Isa::kAvx512;
   ctx.SetThreads(threads);
   for (const PackedType& t : kTypes)
-    if (argc <= 4 || std::strstr(argv[4], t.name) != nullptr) Compare(t, ctx, rounds, cols, rng);
+    if (argc <= 4 || std::strstr(argv[4], t.name) != nullptr) Compare(t, ctx, rounds, cols, kib, rng);
   return 0;
 }
