@@ -5,13 +5,17 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <vector>
 
+#include "mixq/base/half.h"
 #include "mixq/base/rng.h"
 #include "mixq/kernels/matmul.h"
 #include "mixq/kernels/packed.h"
 #include "mixq/kernels/quant_act.h"
+#include "mixq/quant/blocks.h"
+#include "mixq/quant/codec.h"
 #include "quant_case.h"
 
 namespace mixq {
@@ -94,6 +98,58 @@ TEST(PackedMatMul, EveryIsaMatchesTheScalarSpecification) {
             }
           }
         }
+}
+
+// Every code bit set (the largest unsigned code of each type: Q6_K 63, Q5_K 31, ...), scale 1 and
+// min scale 0: with activations all +127 or all -127 this is the most an int16 sum
+// of maddubs pairs can hold (the AVX2 kernels' bounds in packed_avx2.cc, packed_kquant_avx2.cc).
+testing::QuantCase LargestCodes(DType type, int64_t rows, int64_t cols) {
+  struct Fields {
+    size_t block, d, dmin;  // block bytes and the f16 fields' offsets (dmin == block: none)
+  };
+  const Fields f = type == DType::kQ2_K   ? Fields{sizeof(BlockQ2_K), offsetof(BlockQ2_K, d), offsetof(BlockQ2_K, dmin)}
+                   : type == DType::kQ3_K ? Fields{sizeof(BlockQ3_K), offsetof(BlockQ3_K, d), sizeof(BlockQ3_K)}
+                   : type == DType::kQ4_K ? Fields{sizeof(BlockQ4_K), offsetof(BlockQ4_K, d), offsetof(BlockQ4_K, dmin)}
+                   : type == DType::kQ5_K ? Fields{sizeof(BlockQ5_K), offsetof(BlockQ5_K, d), offsetof(BlockQ5_K, dmin)}
+                   : type == DType::kQ6_K ? Fields{sizeof(BlockQ6_K), offsetof(BlockQ6_K, d), sizeof(BlockQ6_K)}
+                   // 32-element types: f16 d first, then f16 m (Q4_1, Q5_1)
+                   : type == DType::kQ4_1 || type == DType::kQ5_1 ? Fields{*DTypeBytes(type, 32), 0, 2}
+                                                                  : Fields{*DTypeBytes(type, 32), 0, *DTypeBytes(type, 32)};
+  testing::QuantCase m;
+  const size_t row_bytes = *DTypeBytes(type, cols);
+  m.bytes.assign(row_bytes * rows, 0xFF);
+  for (size_t at = 0; at < m.bytes.size(); at += f.block) {
+    const uint16_t one = FloatToF16(1.0f), zero = 0;
+    std::memcpy(&m.bytes[at + f.d], &one, 2);
+    if (f.dmin < f.block) std::memcpy(&m.bytes[at + f.dmin], &zero, 2);
+  }
+  m.dequantized.resize(static_cast<size_t>(rows * cols));
+  for (int64_t r = 0; r < rows; ++r) FindQuantCodec(type)->dequantize_row(&m.bytes[r * row_bytes], &m.dequantized[r * cols], cols);
+  m.w = {type, rows, cols, m.bytes.data(), row_bytes};
+  return m;
+}
+
+TEST(PackedMatMul, IntegerSumsDoNotSaturateAtTheLargestCodes) {
+  for (DType type : {DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K, DType::kQ4_0, DType::kQ4_1,
+                     DType::kQ5_0, DType::kQ5_1}) {
+    const int64_t rows = 16, cols = 512, n = 2;
+    testing::QuantCase m = LargestCodes(type, rows, cols);
+    std::vector<float> x(static_cast<size_t>(n * cols), 1.0f);
+    std::fill(x.begin() + cols, x.end(), -1.0f);  // token 1: all -127
+    const std::vector<float> expected = Product(IsaContext(Isa::kRef), m.w, x, n);
+    const std::unique_ptr<PackedMatrix> packed = PackMatrix(Context(), m.w);
+    WeightMatrix w = m.w;
+    w.packed = packed.get();
+    for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+      if (!IsaSupported(isa)) continue;
+      for (int64_t tokens : {int64_t{1}, n}) {  // decode and prefill tiles
+        const std::vector<float> got = Product(IsaContext(isa), w, x, tokens);
+        for (size_t i = 0; i < got.size(); ++i)
+          ASSERT_NEAR(got[i], expected[i], testing::ReorderBound(m, x, static_cast<int64_t>(i) / rows, static_cast<int64_t>(i) % rows))
+              << DTypeName(type) << " " << IsaName(isa) << " tokens=" << tokens << " i=" << i;
+      }
+    }
+  }
 }
 
 // Decode (one token per call) must equal prefill (many tokens per call) bit for bit, so that

@@ -92,6 +92,8 @@ void PackKQuantMatrix(const Context& ctx, const WeightMatrix& w, PackedMatrix* o
 // of float additions.
 bool PackedRowsAvx512(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1);
 bool PackedRowsAvx2(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1);
+// The K-quant part of PackedRowsAvx2 (packed_kquant_avx2.cc).
+bool PackedKQuantRowsAvx2(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1);
 
 }  // namespace kernels
 }  // namespace mixq

@@ -4,7 +4,7 @@
 // most 8 * 2 * 15 * 127 = 30480, so they are summed in int16 before one madd; Q4_0's block
 // offset bias removes the +8 of its codes, Q4_1 adds its min term per block. Q8_0, IQ4_NL
 // (codebook values): signed codes, |w| times x with w's sign (no saturation), no bias. Q5_0,
-// Q5_1: see Q5_0P. The K-quants have no AVX2 packed kernel (their file-layout kernels run).
+// Q5_1: see Q5_0P. The K-quants are in packed_kquant_avx2.cc.
 #include <immintrin.h>
 
 #include <cstring>
@@ -21,12 +21,6 @@
 
 namespace mixq::kernels {
 namespace {
-
-inline __m256i Broadcast4(const int8_t* x) {
-  int32_t v;
-  std::memcpy(&v, x, 4);
-  return _mm256_set1_epi32(v);
-}
 
 // kHeader: bytes before the planes (f16 scales, then f16 mins when kMins); kBytes: one tile
 // (packed.h).
@@ -101,22 +95,6 @@ struct Q5_1P : Q5_0P {
   static constexpr size_t kHeader = 64, kBytes = 384;
 };
 
-// Adds bit 4 to the codes of rows 8h..8h+7: `masks` is the bit plane plus 4h, so the 32-bit word
-// at masks + 8k holds bit 4r+i = the high bit of row 8h+r's element 4k+i. Each bit is spread to
-// its byte (byte j takes byte j/8 of the word, keeps bit j%8), compared into 0xFF, masked to 0x10.
-inline void AddHighBits(const uint8_t* masks, __m256i w[8]) {
-  const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,  //
-                                          2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-  const __m256i bit = _mm256_set1_epi64x(static_cast<int64_t>(0x8040201008040201ULL));
-  MIXQ_UNROLL for (int k = 0; k < 8; ++k) {
-    int32_t word;
-    std::memcpy(&word, masks + 8 * k, 4);
-    const __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(word), spread);
-    const __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(bytes, bit), bit);
-    w[k] = _mm256_or_si256(w[k], _mm256_and_si256(set, _mm256_set1_epi8(0x10)));
-  }
-}
-
 template <typename P, int TB>
 inline void Tile(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t g, int64_t t, int valid) {
   const int64_t blocks = m.cols / 32;
@@ -154,12 +132,7 @@ inline void Tile(const PackedMatrix& m, const QuantizedActivations& xq, float* y
   } else {
     for (int64_t b = 0; b < blocks; ++b) block(b);
   }
-  MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
-    float out[16];
-    _mm256_storeu_ps(out, acc[0][j]);
-    _mm256_storeu_ps(out + 8, acc[1][j]);
-    std::memcpy(y + (t + j) * m.rows + g * 16, out, static_cast<size_t>(valid) * sizeof(float));
-  }
+  MIXQ_UNROLL for (int j = 0; j < TB; ++j) StoreRowGroup(acc[0][j], acc[1][j], y + (t + j) * m.rows + g * 16, valid);
 }
 
 template <typename P>
@@ -179,7 +152,7 @@ bool PackedRowsAvx2(const PackedMatrix& m, const QuantizedActivations& xq, float
     case DType::kIQ4_NL: Drive<IQ4_NLP>(m, xq, y, r0, r1); return true;
     case DType::kQ5_0: Drive<Q5_0P>(m, xq, y, r0, r1); return true;
     case DType::kQ5_1: Drive<Q5_1P>(m, xq, y, r0, r1); return true;
-    default: return false;
+    default: return PackedKQuantRowsAvx2(m, xq, y, r0, r1);
   }
 }
 

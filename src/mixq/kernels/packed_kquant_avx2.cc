@@ -1,0 +1,199 @@
+// AVX2 kernels of the K-quants (Q4_K, Q5_K, Q6_K, Q3_K, Q2_K) on the packed layout (packed.h):
+// the terms of qkernels_kquant_ref.cc, in the same order as the AVX-512 SuperTile. Each 64-byte
+// plane is two 256-bit halves, rows 0..7 and rows 8..15; a tile's two row halves are done one
+// after the other, both within the same 32-column block, so decode still reads the super-block
+// front to back. maddubs multiplies the unsigned codes by the signed activation codes into int16
+// pairs; groups are summed in int16 as far as they cannot saturate (|pair| <= 2 * max code * 127):
+//   Q4_K (codes <= 15, pair <= 3810): all 8 groups, 30480;
+//   Q5_K (<= 31, 7874): 4 groups, 31496;  Q6_K (<= 63, 16002): 2 groups, 32004;
+//   Q3_K (<= 7, 1778), Q2_K (<= 3, 762): the 4 groups of a half;
+// then madd by ones gives an int32 lane per row. Q6_K's and Q3_K's codes carry +32 and +4, which
+// bias16 (-offset * sum16, quant_act.h) removes.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "mixq/base/context.h"
+#include "mixq/kernels/avx2_util.h"
+#include "mixq/kernels/decode_stream.h"
+#include "mixq/kernels/packed.h"
+#include "mixq/kernels/tile_walk.h"
+
+#define MIXQ_UNROLL _Pragma("GCC unroll 16")
+#define MIXQ_INLINE [[gnu::always_inline]] inline
+
+namespace mixq::kernels {
+namespace {
+
+// Per type as packed_avx512.cc: kMins, kHalf (a scale per 16 elements), kOffset, plane counts,
+// kHighBit (the bit a bit plane sets), kGroupsPerSum (groups summed in int16, see above).
+struct Q4_KP {
+  static constexpr bool kMins = true, kHalf = false;
+  static constexpr int kOffset = 0, kNibblePlanes = 4, kCrumbPlanes = 0, kHighBit = 0, kGroupsPerSum = 8;
+};
+struct Q5_KP : Q4_KP {
+  static constexpr int kHighBit = 4, kGroupsPerSum = 4;
+};
+struct Q6_KP {
+  static constexpr bool kMins = false, kHalf = true;
+  static constexpr int kOffset = 32, kNibblePlanes = 4, kCrumbPlanes = 2, kHighBit = 0, kGroupsPerSum = 2;
+};
+struct Q3_KP : Q6_KP {
+  static constexpr int kOffset = 4, kNibblePlanes = 0, kHighBit = 2, kGroupsPerSum = 4;
+};
+struct Q2_KP {
+  static constexpr bool kMins = true, kHalf = true;
+  static constexpr int kOffset = 0, kNibblePlanes = 0, kCrumbPlanes = 2, kHighBit = 0, kGroupsPerSum = 4;
+};
+
+// 8 bytes at p as 8 f32 lanes, unsigned or signed.
+inline __m256 U8Lanes(const uint8_t* p) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+}
+inline __m256 I8Lanes(const uint8_t* p) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+}
+
+// The effective scales (dw) and mins (mw) of rows 8h..8h+7 for the block's two halves of 16
+// elements (equal for the types with one scale per block). blk: the block's 32 scale bytes.
+template <typename P>
+MIXQ_INLINE void Scales(const uint8_t* blk, int h, __m256 d, __m256 dmin, __m256 dw[2], __m256 mw[2]) {
+  if constexpr (!P::kHalf) {  // Q4_K, Q5_K: 16 scales, then 16 mins
+    dw[0] = dw[1] = _mm256_mul_ps(d, U8Lanes(blk + 8 * h));
+    mw[0] = mw[1] = _mm256_mul_ps(dmin, U8Lanes(blk + 16 + 8 * h));
+  } else if constexpr (P::kMins) {  // Q2_K: scale | min << 4, elements 0..15 then 16..31
+    MIXQ_UNROLL for (int half = 0; half < 2; ++half) {
+      const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(blk + 16 * half + 8 * h)));
+      dw[half] = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_and_si256(b, _mm256_set1_epi32(15))));
+      mw[half] = _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(_mm256_srli_epi32(b, 4)));
+    }
+  } else {  // Q6_K, Q3_K: signed scales of elements 0..15, then 16..31
+    MIXQ_UNROLL for (int half = 0; half < 2; ++half) {
+      dw[half] = _mm256_mul_ps(d, I8Lanes(blk + 16 * half + 8 * h));
+      mw[half] = _mm256_setzero_ps();
+    }
+  }
+}
+
+// The 8 code vectors of rows 8h..8h+7 (lane r: row 8h + r's 4 codes of group q).
+template <typename P>
+MIXQ_INLINE void Codes(const uint8_t* planes, int h, __m256i w[8]) {
+  const uint8_t* half = planes + 32 * h;
+  if constexpr (P::kNibblePlanes) {
+    const __m256i mask = _mm256_set1_epi8(0x0F);
+    MIXQ_UNROLL for (int j = 0; j < 4; ++j) {
+      const __m256i p = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(half + 64 * j));
+      w[j] = _mm256_and_si256(p, mask);
+      w[j + 4] = _mm256_and_si256(_mm256_srli_epi16(p, 4), mask);
+    }
+  }
+  if constexpr (P::kCrumbPlanes) {
+    const __m256i mask = _mm256_set1_epi8(0x03);
+    MIXQ_UNROLL for (int p = 0; p < 2; ++p) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(half + 64 * (P::kNibblePlanes + p)));
+      MIXQ_UNROLL for (int k = 0; k < 4; ++k) {
+        const __m256i c = _mm256_and_si256(_mm256_srli_epi16(v, 2 * k), mask);
+        // Bits 4..5 over the nibble (Q6_K), or the whole 2-bit code (Q2_K, Q3_K).
+        w[p + 2 * k] = P::kNibblePlanes ? _mm256_or_si256(w[p + 2 * k], _mm256_slli_epi16(c, 4)) : c;
+      }
+    }
+  }
+  if constexpr (P::kHighBit) AddHighBits(planes + 64 * (P::kNibblePlanes + P::kCrumbPlanes) + 4 * h, w, 1 << P::kHighBit);
+}
+
+// int32 lanes: sum over groups q0..q0+kCount-1 of the codes' dot with x's groups, summed in int16
+// kGroupsPerSum groups at a time (no saturation, see the top).
+template <typename P, int kCount>
+MIXQ_INLINE __m256i Dot(const __m256i w[8], const int8_t* x, int q0) {
+  static_assert(kCount % P::kGroupsPerSum == 0);
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i total = _mm256_setzero_si256();
+  MIXQ_UNROLL for (int q = q0; q < q0 + kCount; q += P::kGroupsPerSum) {
+    __m256i s = _mm256_maddubs_epi16(w[q], Broadcast4(x + 4 * q));
+    MIXQ_UNROLL for (int i = 1; i < P::kGroupsPerSum; ++i)
+      s = _mm256_add_epi16(s, _mm256_maddubs_epi16(w[q + i], Broadcast4(x + 4 * (q + i))));
+    total = _mm256_add_epi32(total, _mm256_madd_epi16(s, ones));
+  }
+  return total;
+}
+
+template <typename P, int TB>
+inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t g, int64_t t, int valid) {
+  constexpr size_t kHeader = P::kMins ? 128 : 64;
+  constexpr size_t kBlock = 32 + 64 * (P::kNibblePlanes + P::kCrumbPlanes + (P::kHighBit ? 1 : 0));
+  const int64_t units = m.cols / 256;
+  __m256 acc[2][TB];
+  MIXQ_UNROLL for (int h = 0; h < 2; ++h)
+    MIXQ_UNROLL for (int j = 0; j < TB; ++j) acc[h][j] = _mm256_setzero_ps();
+  LinePrefetcher pf(m.tile(g, 0));
+  for (int64_t u = 0; u < units; ++u) {
+    const uint8_t* tile = m.tile(g, u);
+    // Block jb of the super-block (activation block u * 8 + jb), rows 8h..8h+7.
+    auto block = [&](int jb, int h) __attribute__((always_inline)) {
+      const uint8_t* blk = tile + kHeader + jb * kBlock;
+      const int64_t b = u * 8 + jb;
+      const __m256 d = _mm256_loadu_ps(reinterpret_cast<const float*>(tile) + 8 * h);
+      const __m256 dmin = P::kMins ? _mm256_loadu_ps(reinterpret_cast<const float*>(tile + 64) + 8 * h) : _mm256_setzero_ps();
+      __m256 dw[2], mw[2];
+      Scales<P>(blk, h, d, dmin, dw, mw);
+      __m256i w[8];
+      Codes<P>(blk + 32, h, w);
+      MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
+        const int8_t* x = xq.row_qs(t + j) + b * 32;
+        const __m256 dxv = _mm256_set1_ps(xq.row_d(t + j)[b]);
+        if constexpr (P::kHalf) {  // groups 0..3 are elements 0..15, groups 4..7 elements 16..31
+          const int32_t* bias16 = xq.row_bias16(t + j) + 2 * b;  // -offset * sum16 of each half
+          const float* xsum16 = xq.row_xsum16(t + j) + 2 * b;    // dx * sum16 of each half
+          MIXQ_UNROLL for (int half = 0; half < 2; ++half) {
+            __m256i s = Dot<P, 4>(w, x, 4 * half);
+            if constexpr (P::kOffset) s = _mm256_add_epi32(s, _mm256_set1_epi32(bias16[half]));
+            const __m256 sum = _mm256_cvtepi32_ps(s);
+            if constexpr (P::kMins)  // fma(dw * dx, sum, -(mw * xs)) as qkernels_kquant_ref.cc
+              acc[h][j] = _mm256_add_ps(acc[h][j], _mm256_fmsub_ps(_mm256_mul_ps(dw[half], dxv), sum,
+                                                                   _mm256_mul_ps(mw[half], _mm256_set1_ps(xsum16[half]))));
+            else
+              acc[h][j] = _mm256_fmadd_ps(_mm256_mul_ps(dw[half], dxv), sum, acc[h][j]);
+          }
+        } else {  // Q4_K, Q5_K: one scale and min per block, no offset
+          const __m256 sum = _mm256_cvtepi32_ps(Dot<P, 8>(w, x, 0));
+          const int32_t* s16 = xq.row_sum16(t + j) + 2 * b;
+          const float xs = xq.row_d(t + j)[b] * static_cast<float>(s16[0] + s16[1]);
+          acc[h][j] = _mm256_add_ps(acc[h][j], _mm256_fmsub_ps(_mm256_mul_ps(dw[0], dxv), sum, _mm256_mul_ps(mw[0], _mm256_set1_ps(xs))));
+        }
+      }
+    };
+    if constexpr (TB == 1) {  // decode: the AVX-512 kernels' rolled loop and line prefetcher
+      _Pragma("GCC unroll 1") for (int jb = 0; jb < 8; ++jb) {
+        pf.Upto(tile + kHeader + (jb + 1) * kBlock);
+        block(jb, 0);
+        block(jb, 1);
+      }
+    } else {
+      for (int jb = 0; jb < 8; ++jb) {
+        block(jb, 0);
+        block(jb, 1);
+      }
+    }
+  }
+  MIXQ_UNROLL for (int j = 0; j < TB; ++j) StoreRowGroup(acc[0][j], acc[1][j], y + (t + j) * m.rows + g * 16, valid);
+}
+
+template <typename P>
+void Drive(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1) {
+  WalkPackedTiles<2>(xq.n, r0, r1, [&]<int T>(int64_t g, int64_t t, int valid) { SuperTile<P, T>(m, xq, y, g, t, valid); });
+}
+
+}  // namespace
+
+bool PackedKQuantRowsAvx2(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1) {
+  switch (m.type) {
+    case DType::kQ4_K: Drive<Q4_KP>(m, xq, y, r0, r1); return true;
+    case DType::kQ5_K: Drive<Q5_KP>(m, xq, y, r0, r1); return true;
+    case DType::kQ6_K: Drive<Q6_KP>(m, xq, y, r0, r1); return true;
+    case DType::kQ3_K: Drive<Q3_KP>(m, xq, y, r0, r1); return true;
+    case DType::kQ2_K: Drive<Q2_KP>(m, xq, y, r0, r1); return true;
+    default: return false;
+  }
+}
+
+}  // namespace mixq::kernels
