@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "mixq/base/context.h"
+#include "mixq/base/status.h"
 #include "mixq/kernels/avx2_util.h"
 #include "mixq/kernels/decode_stream.h"
 #include "mixq/kernels/packed.h"
@@ -180,6 +181,9 @@ inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, flo
 
 template <typename P>
 void Drive(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1) {
+  // SuperTile strides blocks by the type's sizes and super-blocks by block_bytes: they must agree.
+  constexpr size_t kBlock = 32 + 64 * (P::kNibblePlanes + P::kCrumbPlanes + (P::kHighBit ? 1 : 0));
+  MIXQ_CHECK(m.block_bytes == (P::kMins ? 128 : 64) + 8 * kBlock);
   WalkPackedTiles<2>(xq.n, r0, r1, [&]<int T>(int64_t g, int64_t t, int valid) { SuperTile<P, T>(m, xq, y, g, t, valid); });
 }
 
