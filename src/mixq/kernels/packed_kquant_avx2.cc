@@ -47,6 +47,12 @@ struct Q2_KP {
   static constexpr int kOffset = 0, kNibblePlanes = 0, kCrumbPlanes = 2, kHighBit = 0, kGroupsPerSum = 4;
 };
 
+// Bytes of the super-block header (d, then dmin) and of one block's scales and planes (packed.h).
+template <typename P>
+constexpr size_t kHeader = P::kMins ? 128 : 64;
+template <typename P>
+constexpr size_t kBlock = 32 + 64 * (P::kNibblePlanes + P::kCrumbPlanes + (P::kHighBit ? 1 : 0));
+
 // 8 bytes at p as 8 f32 lanes, unsigned or signed.
 inline __m256 U8Lanes(const uint8_t* p) {
   return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
@@ -120,8 +126,6 @@ MIXQ_INLINE __m256i Dot(const __m256i w[8], const int8_t* x, int q0) {
 
 template <typename P, int TB>
 inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t g, int64_t t, int valid) {
-  constexpr size_t kHeader = P::kMins ? 128 : 64;
-  constexpr size_t kBlock = 32 + 64 * (P::kNibblePlanes + P::kCrumbPlanes + (P::kHighBit ? 1 : 0));
   const int64_t units = m.cols / 256;
   __m256 acc[2][TB];
   MIXQ_UNROLL for (int h = 0; h < 2; ++h)
@@ -131,7 +135,7 @@ inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, flo
     const uint8_t* tile = m.tile(g, u);
     // Block jb of the super-block (activation block u * 8 + jb), rows 8h..8h+7.
     auto block = [&](int jb, int h) __attribute__((always_inline)) {
-      const uint8_t* blk = tile + kHeader + jb * kBlock;
+      const uint8_t* blk = tile + kHeader<P> + jb * kBlock<P>;
       const int64_t b = u * 8 + jb;
       const __m256 d = _mm256_loadu_ps(reinterpret_cast<const float*>(tile) + 8 * h);
       const __m256 dmin = P::kMins ? _mm256_loadu_ps(reinterpret_cast<const float*>(tile + 64) + 8 * h) : _mm256_setzero_ps();
@@ -165,7 +169,7 @@ inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, flo
     };
     if constexpr (TB == 1) {  // decode: the AVX-512 kernels' rolled loop and line prefetcher
       _Pragma("GCC unroll 1") for (int jb = 0; jb < 8; ++jb) {
-        pf.Upto(tile + kHeader + (jb + 1) * kBlock);
+        pf.Upto(tile + kHeader<P> + (jb + 1) * kBlock<P>);
         block(jb, 0);
         block(jb, 1);
       }
@@ -182,8 +186,7 @@ inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, flo
 template <typename P>
 void Drive(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t r0, int64_t r1) {
   // SuperTile strides blocks by the type's sizes and super-blocks by block_bytes: they must agree.
-  constexpr size_t kBlock = 32 + 64 * (P::kNibblePlanes + P::kCrumbPlanes + (P::kHighBit ? 1 : 0));
-  MIXQ_CHECK(m.block_bytes == (P::kMins ? 128 : 64) + 8 * kBlock);
+  MIXQ_CHECK(m.block_bytes == kHeader<P> + 8 * kBlock<P>);
   WalkPackedTiles<2>(xq.n, r0, r1, [&]<int T>(int64_t g, int64_t t, int valid) { SuperTile<P, T>(m, xq, y, g, t, valid); });
 }
 
