@@ -29,21 +29,22 @@ namespace {
 // Per type as packed_avx512.cc: kMins, kHalf (a scale per 16 elements), kOffset, plane counts,
 // kHighBit (the bit a bit plane sets), kGroupsPerSum (groups summed in int16, see above).
 struct Q4_KP {
-  static constexpr bool kMins = true, kHalf = false;
+  static constexpr bool kMins = true, kHalf = false, kPairedScales = false;
   static constexpr int kOffset = 0, kNibblePlanes = 4, kCrumbPlanes = 0, kHighBit = 0, kGroupsPerSum = 8;
 };
 struct Q5_KP : Q4_KP {
   static constexpr int kHighBit = 4, kGroupsPerSum = 4;
 };
 struct Q6_KP {
-  static constexpr bool kMins = false, kHalf = true;
+  static constexpr bool kMins = false, kHalf = true, kPairedScales = false;
   static constexpr int kOffset = 32, kNibblePlanes = 4, kCrumbPlanes = 2, kHighBit = 0, kGroupsPerSum = 2;
 };
 struct Q3_KP : Q6_KP {
   static constexpr int kOffset = 4, kNibblePlanes = 0, kHighBit = 2, kGroupsPerSum = 4;
 };
+// Q2_K (kPairedScales) combines its two halves in integers, see Q2_KBlock.
 struct Q2_KP {
-  static constexpr bool kMins = true, kHalf = true;
+  static constexpr bool kMins = true, kHalf = true, kPairedScales = true;
   static constexpr int kOffset = 0, kNibblePlanes = 0, kCrumbPlanes = 2, kHighBit = 0, kGroupsPerSum = 4;
 };
 
@@ -124,6 +125,42 @@ MIXQ_INLINE __m256i Dot(const __m256i w[8], const int8_t* x, int q0) {
   return total;
 }
 
+// Q2_K, rows 8h..8h+7 of block b for tokens t..t+TB-1: its arithmetic per byte is the heaviest,
+// so both halves are combined in integers and each token adds one f32 term per block,
+//   acc += (d * dx) * (scale0 * S0 + scale1 * S1) - (dmin * dx) * (min0 * X0 + min1 * X1),
+// the scale and min terms combined before the sum as the specification does. S_h: the half's
+// dot, in int16 (<= 4 * 762); X_h: the half's activation code sum (|X| <= 16 * 127); scales and
+// mins are 4-bit: every product fits the int32 lanes of madd.
+template <int TB>
+MIXQ_INLINE void Q2_KBlock(const uint8_t* blk, const __m256i w[8], int h, __m256 d, __m256 dmin, const QuantizedActivations& xq,
+                           int64_t t, int64_t b, __m256 acc[TB]) {
+  // Lane r: row 8h+r's (half 0, half 1) scale bytes as 16-bit pairs.
+  const __m128i half0 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(blk + 8 * h));
+  const __m128i half1 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(blk + 16 + 8 * h));
+  const __m256i pairs = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(half0, half1));
+  const __m256i scales = _mm256_and_si256(pairs, _mm256_set1_epi16(15)), mins = _mm256_srli_epi16(pairs, 4);
+  // (scale0, scale0) and (scale1, scale1) in each lane, for the halves' int16 pair sums.
+  const __m256i scale0 = _mm256_shuffle_epi8(scales, _mm256_setr_epi8(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13,  //
+                                                                      0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13));
+  const __m256i scale1 = _mm256_shuffle_epi8(scales, _mm256_setr_epi8(2, 3, 2, 3, 6, 7, 6, 7, 10, 11, 10, 11, 14, 15, 14, 15,  //
+                                                                      2, 3, 2, 3, 6, 7, 6, 7, 10, 11, 10, 11, 14, 15, 14, 15));
+  MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
+    const int8_t* x = xq.row_qs(t + j) + b * 32;
+    __m256i s0 = _mm256_maddubs_epi16(w[0], Broadcast4(x)), s1 = _mm256_maddubs_epi16(w[4], Broadcast4(x + 16));
+    MIXQ_UNROLL for (int q = 1; q < 4; ++q) {
+      s0 = _mm256_add_epi16(s0, _mm256_maddubs_epi16(w[q], Broadcast4(x + 4 * q)));
+      s1 = _mm256_add_epi16(s1, _mm256_maddubs_epi16(w[q + 4], Broadcast4(x + 16 + 4 * q)));
+    }
+    const __m256i scaled = _mm256_add_epi32(_mm256_madd_epi16(s0, scale0), _mm256_madd_epi16(s1, scale1));
+    const int32_t* s16 = xq.row_sum16(t + j) + 2 * b;
+    const int32_t xs = static_cast<int32_t>(static_cast<uint16_t>(s16[0]) | static_cast<uint32_t>(static_cast<uint16_t>(s16[1])) << 16);
+    const __m256i minned = _mm256_madd_epi16(mins, _mm256_set1_epi32(xs));
+    const __m256 dxv = _mm256_set1_ps(xq.row_d(t + j)[b]);
+    acc[j] = _mm256_add_ps(acc[j], _mm256_fmsub_ps(_mm256_mul_ps(d, dxv), _mm256_cvtepi32_ps(scaled),
+                                                   _mm256_mul_ps(_mm256_mul_ps(dmin, dxv), _mm256_cvtepi32_ps(minned))));
+  }
+}
+
 template <typename P, int TB>
 inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t g, int64_t t, int valid) {
   const int64_t units = m.cols / 256;
@@ -139,10 +176,14 @@ inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, flo
       const int64_t b = u * 8 + jb;
       const __m256 d = _mm256_loadu_ps(reinterpret_cast<const float*>(tile) + 8 * h);
       const __m256 dmin = P::kMins ? _mm256_loadu_ps(reinterpret_cast<const float*>(tile + 64) + 8 * h) : _mm256_setzero_ps();
-      __m256 dw[2], mw[2];
-      Scales<P>(blk, h, d, dmin, dw, mw);
       __m256i w[8];
       Codes<P>(blk + 32, h, w);
+      if constexpr (P::kPairedScales) {
+        Q2_KBlock<TB>(blk, w, h, d, dmin, xq, t, b, acc[h]);
+        return;
+      }
+      __m256 dw[2], mw[2];
+      Scales<P>(blk, h, d, dmin, dw, mw);
       MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
         const int8_t* x = xq.row_qs(t + j) + b * 32;
         const __m256 dxv = _mm256_set1_ps(xq.row_d(t + j)[b]);
