@@ -7,8 +7,8 @@
 //   Q4_K (codes <= 15, pair <= 3810): all 8 groups, 30480;
 //   Q5_K (<= 31, 7874): 4 groups, 31496;  Q6_K (<= 63, 16002): 2 groups, 32004;
 //   Q3_K (<= 7, 1778), Q2_K (<= 3, 762): the 4 groups of a half;
-// then madd by ones gives an int32 lane per row. Q6_K's and Q3_K's codes carry +32 and +4, which
-// bias16 (-offset * sum16, quant_act.h) removes.
+// then madd by ones gives an int32 lane per row (Q2_K: madd by its scales, see Q2_KBlock). Q6_K's
+// and Q3_K's codes carry +32 and +4, which bias16 (-offset * sum16, quant_act.h) removes.
 #include <immintrin.h>
 
 #include <cstring>
@@ -69,12 +69,6 @@ MIXQ_INLINE void Scales(const uint8_t* blk, int h, __m256 d, __m256 dmin, __m256
   if constexpr (!P::kHalf) {  // Q4_K, Q5_K: 16 scales, then 16 mins
     dw[0] = dw[1] = _mm256_mul_ps(d, U8Lanes(blk + 8 * h));
     mw[0] = mw[1] = _mm256_mul_ps(dmin, U8Lanes(blk + 16 + 8 * h));
-  } else if constexpr (P::kMins) {  // Q2_K: scale | min << 4, elements 0..15 then 16..31
-    MIXQ_UNROLL for (int half = 0; half < 2; ++half) {
-      const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(blk + 16 * half + 8 * h)));
-      dw[half] = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_and_si256(b, _mm256_set1_epi32(15))));
-      mw[half] = _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(_mm256_srli_epi32(b, 4)));
-    }
   } else {  // Q6_K, Q3_K: signed scales of elements 0..15, then 16..31
     MIXQ_UNROLL for (int half = 0; half < 2; ++half) {
       dw[half] = _mm256_mul_ps(d, I8Lanes(blk + 16 * half + 8 * h));
@@ -161,6 +155,31 @@ MIXQ_INLINE void Q2_KBlock(const uint8_t* blk, const __m256i w[8], int h, __m256
   }
 }
 
+// The other K-quants, rows 8h..8h+7 of block b for tokens t..t+TB-1: one f32 term per half (Q6_K,
+// Q3_K) or per block (Q4_K, Q5_K, with its min term), as the AVX-512 SuperTile.
+template <typename P, int TB>
+MIXQ_INLINE void ScaledBlock(const uint8_t* blk, const __m256i w[8], int h, __m256 d, __m256 dmin, const QuantizedActivations& xq,
+                             int64_t t, int64_t b, __m256 acc[TB]) {
+  __m256 dw[2], mw[2];
+  Scales<P>(blk, h, d, dmin, dw, mw);
+  MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
+    const int8_t* x = xq.row_qs(t + j) + b * 32;
+    const __m256 dxv = _mm256_set1_ps(xq.row_d(t + j)[b]);
+    if constexpr (P::kHalf) {  // Q6_K, Q3_K: groups 0..3 are elements 0..15, groups 4..7 16..31
+      const int32_t* bias16 = xq.row_bias16(t + j) + 2 * b;  // -offset * sum16 of each half
+      MIXQ_UNROLL for (int half = 0; half < 2; ++half) {
+        const __m256i s = _mm256_add_epi32(Dot<P, 4>(w, x, 4 * half), _mm256_set1_epi32(bias16[half]));
+        acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(dw[half], dxv), _mm256_cvtepi32_ps(s), acc[j]);
+      }
+    } else {  // Q4_K, Q5_K: one scale and min per block, no offset
+      const __m256 sum = _mm256_cvtepi32_ps(Dot<P, 8>(w, x, 0));
+      const int32_t* s16 = xq.row_sum16(t + j) + 2 * b;
+      const float xs = xq.row_d(t + j)[b] * static_cast<float>(s16[0] + s16[1]);
+      acc[j] = _mm256_add_ps(acc[j], _mm256_fmsub_ps(_mm256_mul_ps(dw[0], dxv), sum, _mm256_mul_ps(mw[0], _mm256_set1_ps(xs))));
+    }
+  }
+}
+
 template <typename P, int TB>
 inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, float* y, int64_t g, int64_t t, int valid) {
   const int64_t units = m.cols / 256;
@@ -178,35 +197,8 @@ inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, flo
       const __m256 dmin = P::kMins ? _mm256_loadu_ps(reinterpret_cast<const float*>(tile + 64) + 8 * h) : _mm256_setzero_ps();
       __m256i w[8];
       Codes<P>(blk + 32, h, w);
-      if constexpr (P::kPairedScales) {
-        Q2_KBlock<TB>(blk, w, h, d, dmin, xq, t, b, acc[h]);
-        return;
-      }
-      __m256 dw[2], mw[2];
-      Scales<P>(blk, h, d, dmin, dw, mw);
-      MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
-        const int8_t* x = xq.row_qs(t + j) + b * 32;
-        const __m256 dxv = _mm256_set1_ps(xq.row_d(t + j)[b]);
-        if constexpr (P::kHalf) {  // groups 0..3 are elements 0..15, groups 4..7 elements 16..31
-          const int32_t* bias16 = xq.row_bias16(t + j) + 2 * b;  // -offset * sum16 of each half
-          const float* xsum16 = xq.row_xsum16(t + j) + 2 * b;    // dx * sum16 of each half
-          MIXQ_UNROLL for (int half = 0; half < 2; ++half) {
-            __m256i s = Dot<P, 4>(w, x, 4 * half);
-            if constexpr (P::kOffset) s = _mm256_add_epi32(s, _mm256_set1_epi32(bias16[half]));
-            const __m256 sum = _mm256_cvtepi32_ps(s);
-            if constexpr (P::kMins)  // fma(dw * dx, sum, -(mw * xs)) as qkernels_kquant_ref.cc
-              acc[h][j] = _mm256_add_ps(acc[h][j], _mm256_fmsub_ps(_mm256_mul_ps(dw[half], dxv), sum,
-                                                                   _mm256_mul_ps(mw[half], _mm256_set1_ps(xsum16[half]))));
-            else
-              acc[h][j] = _mm256_fmadd_ps(_mm256_mul_ps(dw[half], dxv), sum, acc[h][j]);
-          }
-        } else {  // Q4_K, Q5_K: one scale and min per block, no offset
-          const __m256 sum = _mm256_cvtepi32_ps(Dot<P, 8>(w, x, 0));
-          const int32_t* s16 = xq.row_sum16(t + j) + 2 * b;
-          const float xs = xq.row_d(t + j)[b] * static_cast<float>(s16[0] + s16[1]);
-          acc[h][j] = _mm256_add_ps(acc[h][j], _mm256_fmsub_ps(_mm256_mul_ps(dw[0], dxv), sum, _mm256_mul_ps(mw[0], _mm256_set1_ps(xs))));
-        }
-      }
+      if constexpr (P::kPairedScales) Q2_KBlock<TB>(blk, w, h, d, dmin, xq, t, b, acc[h]);
+      else ScaledBlock<P, TB>(blk, w, h, d, dmin, xq, t, b, acc[h]);
     };
     if constexpr (TB == 1) {  // decode: the AVX-512 kernels' rolled loop and line prefetcher
       _Pragma("GCC unroll 1") for (int jb = 0; jb < 8; ++jb) {
