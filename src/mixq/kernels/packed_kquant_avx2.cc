@@ -7,8 +7,8 @@
 //   Q4_K (codes <= 15, pair <= 3810): all 8 groups, 30480;
 //   Q5_K (<= 31, 7874): 4 groups, 31496;  Q6_K (<= 63, 16002): 2 groups, 32004;
 //   Q3_K (<= 7, 1778), Q2_K (<= 3, 762): the 4 groups of a half;
-// then madd by ones gives an int32 lane per row (Q2_K: madd by its scales, see Q2_KBlock). Q6_K's
-// and Q3_K's codes carry +32 and +4, which bias16 (-offset * sum16, quant_act.h) removes.
+// then madd by ones gives an int32 lane per row (Q4_K, Q5_K) or madd by the rows' scales (the
+// types with a scale per 16 elements, HalvesBlock). Q6_K's and Q3_K's codes carry +32 and +4.
 #include <immintrin.h>
 
 #include <cstring>
@@ -29,22 +29,21 @@ namespace {
 // Per type as packed_avx512.cc: kMins, kHalf (a scale per 16 elements), kOffset, plane counts,
 // kHighBit (the bit a bit plane sets), kGroupsPerSum (groups summed in int16, see above).
 struct Q4_KP {
-  static constexpr bool kMins = true, kHalf = false, kPairedScales = false;
+  static constexpr bool kMins = true, kHalf = false;
   static constexpr int kOffset = 0, kNibblePlanes = 4, kCrumbPlanes = 0, kHighBit = 0, kGroupsPerSum = 8;
 };
 struct Q5_KP : Q4_KP {
   static constexpr int kHighBit = 4, kGroupsPerSum = 4;
 };
 struct Q6_KP {
-  static constexpr bool kMins = false, kHalf = true, kPairedScales = false;
+  static constexpr bool kMins = false, kHalf = true;
   static constexpr int kOffset = 32, kNibblePlanes = 4, kCrumbPlanes = 2, kHighBit = 0, kGroupsPerSum = 2;
 };
 struct Q3_KP : Q6_KP {
   static constexpr int kOffset = 4, kNibblePlanes = 0, kHighBit = 2, kGroupsPerSum = 4;
 };
-// Q2_K (kPairedScales) combines its two halves in integers, see Q2_KBlock.
 struct Q2_KP {
-  static constexpr bool kMins = true, kHalf = true, kPairedScales = true;
+  static constexpr bool kMins = true, kHalf = true;
   static constexpr int kOffset = 0, kNibblePlanes = 0, kCrumbPlanes = 2, kHighBit = 0, kGroupsPerSum = 4;
 };
 
@@ -54,27 +53,15 @@ constexpr size_t kHeader = P::kMins ? 128 : 64;
 template <typename P>
 constexpr size_t kBlock = 32 + 64 * (P::kNibblePlanes + P::kCrumbPlanes + (P::kHighBit ? 1 : 0));
 
-// 8 bytes at p as 8 f32 lanes, unsigned or signed.
+// 8 unsigned bytes at p as 8 f32 lanes.
 inline __m256 U8Lanes(const uint8_t* p) {
   return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
 }
-inline __m256 I8Lanes(const uint8_t* p) {
-  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
-}
 
-// The effective scales (dw) and mins (mw) of rows 8h..8h+7 for the block's two halves of 16
-// elements (equal for the types with one scale per block). blk: the block's 32 scale bytes.
-template <typename P>
-MIXQ_INLINE void Scales(const uint8_t* blk, int h, __m256 d, __m256 dmin, __m256 dw[2], __m256 mw[2]) {
-  if constexpr (!P::kHalf) {  // Q4_K, Q5_K: 16 scales, then 16 mins
-    dw[0] = dw[1] = _mm256_mul_ps(d, U8Lanes(blk + 8 * h));
-    mw[0] = mw[1] = _mm256_mul_ps(dmin, U8Lanes(blk + 16 + 8 * h));
-  } else {  // Q6_K, Q3_K: signed scales of elements 0..15, then 16..31
-    MIXQ_UNROLL for (int half = 0; half < 2; ++half) {
-      dw[half] = _mm256_mul_ps(d, I8Lanes(blk + 16 * half + 8 * h));
-      mw[half] = _mm256_setzero_ps();
-    }
-  }
+// Q4_K, Q5_K: the effective scales (dw) and mins (mw) of rows 8h..8h+7 (16 scales, then 16 mins).
+MIXQ_INLINE void Scales(const uint8_t* blk, int h, __m256 d, __m256 dmin, __m256* dw, __m256* mw) {
+  *dw = _mm256_mul_ps(d, U8Lanes(blk + 8 * h));
+  *mw = _mm256_mul_ps(dmin, U8Lanes(blk + 16 + 8 * h));
 }
 
 // The 8 code vectors of rows 8h..8h+7 (lane r: row 8h + r's 4 codes of group q).
@@ -103,80 +90,84 @@ MIXQ_INLINE void Codes(const uint8_t* planes, int h, __m256i w[8]) {
   if constexpr (P::kHighBit) AddHighBits(planes + 64 * (P::kNibblePlanes + P::kCrumbPlanes) + 4 * h, w, 1 << P::kHighBit);
 }
 
-// int32 lanes: sum over groups q0..q0+kCount-1 of the codes' dot with x's groups, summed in int16
-// kGroupsPerSum groups at a time (no saturation, see the top).
-template <typename P, int kCount>
-MIXQ_INLINE __m256i Dot(const __m256i w[8], const int8_t* x, int q0) {
-  static_assert(kCount % P::kGroupsPerSum == 0);
-  const __m256i ones = _mm256_set1_epi16(1);
-  __m256i total = _mm256_setzero_si256();
-  MIXQ_UNROLL for (int q = q0; q < q0 + kCount; q += P::kGroupsPerSum) {
-    __m256i s = _mm256_maddubs_epi16(w[q], Broadcast4(x + 4 * q));
-    MIXQ_UNROLL for (int i = 1; i < P::kGroupsPerSum; ++i)
-      s = _mm256_add_epi16(s, _mm256_maddubs_epi16(w[q + i], Broadcast4(x + 4 * (q + i))));
-    total = _mm256_add_epi32(total, _mm256_madd_epi16(s, ones));
-  }
-  return total;
+// int16 pair sums of groups q..q+kGroupsPerSum-1: the codes times x's groups (no saturation,
+// see the top).
+template <typename P>
+MIXQ_INLINE __m256i PartialDot(const __m256i w[8], const int8_t* x, int q) {
+  __m256i s = _mm256_maddubs_epi16(w[q], Broadcast4(x + 4 * q));
+  MIXQ_UNROLL for (int i = 1; i < P::kGroupsPerSum; ++i)
+    s = _mm256_add_epi16(s, _mm256_maddubs_epi16(w[q + i], Broadcast4(x + 4 * (q + i))));
+  return s;
 }
 
-// Q2_K, rows 8h..8h+7 of block b for tokens t..t+TB-1: its arithmetic per byte is the heaviest,
-// so both halves are combined in integers and each token adds one f32 term per block,
-//   acc += (d * dx) * (scale0 * S0 + scale1 * S1) - (dmin * dx) * (min0 * X0 + min1 * X1),
-// the scale and min terms combined before the sum as the specification does. S_h: the half's
-// dot, in int16 (<= 4 * 762); X_h: the half's activation code sum (|X| <= 16 * 127); scales and
-// mins are 4-bit: every product fits the int32 lanes of madd.
-template <int TB>
-MIXQ_INLINE void Q2_KBlock(const uint8_t* blk, const __m256i w[8], int h, __m256 d, __m256 dmin, const QuantizedActivations& xq,
-                           int64_t t, int64_t b, __m256 acc[TB]) {
+// Q2_K, Q6_K, Q3_K (a scale per 16 elements), rows 8h..8h+7 of block b for tokens t..t+TB-1:
+// both halves are combined in integers and each token adds one f32 term per block,
+//   Q2_K:        acc += (d * dx) * (scale0 * S0 + scale1 * S1) - (dmin * dx) * (min0 * X0 + min1 * X1)
+//                (the scale and min terms combined before the sum, as the specification does),
+//   Q6_K, Q3_K:  acc += (d * dx) * (scale0 * (S0 - offset * X0) + scale1 * (S1 - offset * X1)),
+// S_h: the dot of half h's unsigned codes (int16 partial sums of kGroupsPerSum groups, each
+// madd'ed by the half's scale), X_h: the half's activation code sum (|X| <= 16 * 127, an int16).
+// Largest int32 term: Q6_K 2 halves * 128 * (|S| + 32 |X|) < 2^24, so its conversion is exact.
+template <typename P, int TB>
+MIXQ_INLINE void HalvesBlock(const uint8_t* blk, const __m256i w[8], int h, __m256 d, __m256 dmin, const QuantizedActivations& xq,
+                             int64_t t, int64_t b, __m256 acc[TB]) {
   // Lane r: row 8h+r's (half 0, half 1) scale bytes as 16-bit pairs.
-  const __m128i half0 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(blk + 8 * h));
-  const __m128i half1 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(blk + 16 + 8 * h));
-  const __m256i pairs = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(half0, half1));
-  const __m256i scales = _mm256_and_si256(pairs, _mm256_set1_epi16(15)), mins = _mm256_srli_epi16(pairs, 4);
-  // (scale0, scale0) and (scale1, scale1) in each lane, for the halves' int16 pair sums.
-  const __m256i scale0 = _mm256_shuffle_epi8(scales, _mm256_setr_epi8(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13,  //
-                                                                      0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13));
-  const __m256i scale1 = _mm256_shuffle_epi8(scales, _mm256_setr_epi8(2, 3, 2, 3, 6, 7, 6, 7, 10, 11, 10, 11, 14, 15, 14, 15,  //
-                                                                      2, 3, 2, 3, 6, 7, 6, 7, 10, 11, 10, 11, 14, 15, 14, 15));
+  const __m128i bytes = _mm_unpacklo_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(blk + 8 * h)),
+                                          _mm_loadl_epi64(reinterpret_cast<const __m128i*>(blk + 16 + 8 * h)));
+  __m256i scales, mins;
+  if constexpr (P::kMins) {  // Q2_K: scale | min << 4
+    const __m256i pairs = _mm256_cvtepu8_epi16(bytes);
+    scales = _mm256_and_si256(pairs, _mm256_set1_epi16(15));
+    mins = _mm256_srli_epi16(pairs, 4);
+  } else {  // signed scales
+    scales = _mm256_cvtepi8_epi16(bytes);
+  }
+  // (scale_h, scale_h) in each lane, for half h's int16 pair sums.
+  const __m256i scale[2] = {
+      _mm256_shuffle_epi8(scales, _mm256_setr_epi8(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13,  //
+                                                   0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13)),
+      _mm256_shuffle_epi8(scales, _mm256_setr_epi8(2, 3, 2, 3, 6, 7, 6, 7, 10, 11, 10, 11, 14, 15, 14, 15,  //
+                                                   2, 3, 2, 3, 6, 7, 6, 7, 10, 11, 10, 11, 14, 15, 14, 15))};
   MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
     const int8_t* x = xq.row_qs(t + j) + b * 32;
-    __m256i s0 = _mm256_maddubs_epi16(w[0], Broadcast4(x)), s1 = _mm256_maddubs_epi16(w[4], Broadcast4(x + 16));
-    MIXQ_UNROLL for (int q = 1; q < 4; ++q) {
-      s0 = _mm256_add_epi16(s0, _mm256_maddubs_epi16(w[q], Broadcast4(x + 4 * q)));
-      s1 = _mm256_add_epi16(s1, _mm256_maddubs_epi16(w[q + 4], Broadcast4(x + 16 + 4 * q)));
-    }
-    const __m256i scaled = _mm256_add_epi32(_mm256_madd_epi16(s0, scale0), _mm256_madd_epi16(s1, scale1));
+    __m256i scaled = _mm256_setzero_si256();
+    MIXQ_UNROLL for (int q = 0; q < 8; q += P::kGroupsPerSum)
+      scaled = _mm256_add_epi32(scaled, _mm256_madd_epi16(PartialDot<P>(w, x, q), scale[q / 4]));
     const int32_t* s16 = xq.row_sum16(t + j) + 2 * b;
-    const int32_t xs = static_cast<int32_t>(static_cast<uint16_t>(s16[0]) | static_cast<uint32_t>(static_cast<uint16_t>(s16[1])) << 16);
-    const __m256i minned = _mm256_madd_epi16(mins, _mm256_set1_epi32(xs));
+    const __m256i sums = _mm256_set1_epi32(
+        static_cast<int32_t>(static_cast<uint16_t>(s16[0]) | static_cast<uint32_t>(static_cast<uint16_t>(s16[1])) << 16));
     const __m256 dxv = _mm256_set1_ps(xq.row_d(t + j)[b]);
-    acc[j] = _mm256_add_ps(acc[j], _mm256_fmsub_ps(_mm256_mul_ps(d, dxv), _mm256_cvtepi32_ps(scaled),
-                                                   _mm256_mul_ps(_mm256_mul_ps(dmin, dxv), _mm256_cvtepi32_ps(minned))));
+    if constexpr (P::kMins) {
+      const __m256 minned = _mm256_cvtepi32_ps(_mm256_madd_epi16(mins, sums));
+      acc[j] = _mm256_add_ps(acc[j], _mm256_fmsub_ps(_mm256_mul_ps(d, dxv), _mm256_cvtepi32_ps(scaled),
+                                                     _mm256_mul_ps(_mm256_mul_ps(dmin, dxv), minned)));
+    } else {
+      static_assert((P::kOffset & (P::kOffset - 1)) == 0, "offset * sum as a shift");
+      constexpr int kShift = P::kOffset == 32 ? 5 : 2;
+      static_assert(P::kOffset == 1 << kShift);
+      scaled = _mm256_sub_epi32(scaled, _mm256_slli_epi32(_mm256_madd_epi16(scales, sums), kShift));
+      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, dxv), _mm256_cvtepi32_ps(scaled), acc[j]);
+    }
   }
 }
 
-// The other K-quants, rows 8h..8h+7 of block b for tokens t..t+TB-1: one f32 term per half (Q6_K,
-// Q3_K) or per block (Q4_K, Q5_K, with its min term), as the AVX-512 SuperTile.
+// Q4_K, Q5_K (one scale and min per block, no offset), rows 8h..8h+7 of block b for tokens
+// t..t+TB-1: fma(dw * dx, sum, -(mw * xs)) as qkernels_kquant_ref.cc.
 template <typename P, int TB>
 MIXQ_INLINE void ScaledBlock(const uint8_t* blk, const __m256i w[8], int h, __m256 d, __m256 dmin, const QuantizedActivations& xq,
                              int64_t t, int64_t b, __m256 acc[TB]) {
-  __m256 dw[2], mw[2];
-  Scales<P>(blk, h, d, dmin, dw, mw);
+  __m256 dw, mw;
+  Scales(blk, h, d, dmin, &dw, &mw);
   MIXQ_UNROLL for (int j = 0; j < TB; ++j) {
+    const float dx = xq.row_d(t + j)[b];
     const int8_t* x = xq.row_qs(t + j) + b * 32;
-    const __m256 dxv = _mm256_set1_ps(xq.row_d(t + j)[b]);
-    if constexpr (P::kHalf) {  // Q6_K, Q3_K: groups 0..3 are elements 0..15, groups 4..7 16..31
-      const int32_t* bias16 = xq.row_bias16(t + j) + 2 * b;  // -offset * sum16 of each half
-      MIXQ_UNROLL for (int half = 0; half < 2; ++half) {
-        const __m256i s = _mm256_add_epi32(Dot<P, 4>(w, x, 4 * half), _mm256_set1_epi32(bias16[half]));
-        acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(dw[half], dxv), _mm256_cvtepi32_ps(s), acc[j]);
-      }
-    } else {  // Q4_K, Q5_K: one scale and min per block, no offset
-      const __m256 sum = _mm256_cvtepi32_ps(Dot<P, 8>(w, x, 0));
-      const int32_t* s16 = xq.row_sum16(t + j) + 2 * b;
-      const float xs = xq.row_d(t + j)[b] * static_cast<float>(s16[0] + s16[1]);
-      acc[j] = _mm256_add_ps(acc[j], _mm256_fmsub_ps(_mm256_mul_ps(dw[0], dxv), sum, _mm256_mul_ps(mw[0], _mm256_set1_ps(xs))));
-    }
+    __m256i dot = _mm256_setzero_si256();
+    MIXQ_UNROLL for (int q = 0; q < 8; q += P::kGroupsPerSum)
+      dot = _mm256_add_epi32(dot, _mm256_madd_epi16(PartialDot<P>(w, x, q), _mm256_set1_epi16(1)));
+    const __m256 sum = _mm256_cvtepi32_ps(dot);
+    const int32_t* s16 = xq.row_sum16(t + j) + 2 * b;
+    const float xs = dx * static_cast<float>(s16[0] + s16[1]);
+    acc[j] = _mm256_add_ps(acc[j], _mm256_fmsub_ps(_mm256_mul_ps(dw, _mm256_set1_ps(dx)), sum, _mm256_mul_ps(mw, _mm256_set1_ps(xs))));
   }
 }
 
@@ -197,7 +188,7 @@ inline void SuperTile(const PackedMatrix& m, const QuantizedActivations& xq, flo
       const __m256 dmin = P::kMins ? _mm256_loadu_ps(reinterpret_cast<const float*>(tile + 64) + 8 * h) : _mm256_setzero_ps();
       __m256i w[8];
       Codes<P>(blk + 32, h, w);
-      if constexpr (P::kPairedScales) Q2_KBlock<TB>(blk, w, h, d, dmin, xq, t, b, acc[h]);
+      if constexpr (P::kHalf) HalvesBlock<P, TB>(blk, w, h, d, dmin, xq, t, b, acc[h]);
       else ScaledBlock<P, TB>(blk, w, h, d, dmin, xq, t, b, acc[h]);
     };
     if constexpr (TB == 1) {  // decode: the AVX-512 kernels' rolled loop and line prefetcher
