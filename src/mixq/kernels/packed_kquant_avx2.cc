@@ -107,7 +107,8 @@ MIXQ_INLINE __m256i PartialDot(const __m256i w[8], const int8_t* x, int q) {
 //   Q6_K, Q3_K:  acc += (d * dx) * (scale0 * (S0 - offset * X0) + scale1 * (S1 - offset * X1)),
 // S_h: the dot of half h's unsigned codes (int16 partial sums of kGroupsPerSum groups, each
 // madd'ed by the half's scale), X_h: the half's activation code sum (|X| <= 16 * 127, an int16).
-// Largest int32 term: Q6_K 2 halves * 128 * (|S| + 32 |X|) < 2^24, so its conversion is exact.
+// int32 bounds (Q6_K, the largest): before the offset term 2 * 128 * 16 * 63 * 127 < 2^26; the
+// final sum 2 * 128 * 16 * 32 * 127 < 2^24, so its conversion to f32 is exact.
 template <typename P, int TB>
 MIXQ_INLINE void HalvesBlock(const uint8_t* blk, const __m256i w[8], int h, __m256 d, __m256 dmin, const QuantizedActivations& xq,
                              int64_t t, int64_t b, __m256 acc[TB]) {
@@ -142,8 +143,7 @@ MIXQ_INLINE void HalvesBlock(const uint8_t* blk, const __m256i w[8], int h, __m2
       acc[j] = _mm256_add_ps(acc[j], _mm256_fmsub_ps(_mm256_mul_ps(d, dxv), _mm256_cvtepi32_ps(scaled),
                                                      _mm256_mul_ps(_mm256_mul_ps(dmin, dxv), minned)));
     } else {
-      static_assert((P::kOffset & (P::kOffset - 1)) == 0, "offset * sum as a shift");
-      constexpr int kShift = P::kOffset == 32 ? 5 : 2;
+      constexpr int kShift = P::kOffset == 32 ? 5 : 2;  // offset * (scales . sums) as a shift
       static_assert(P::kOffset == 1 << kShift);
       scaled = _mm256_sub_epi32(scaled, _mm256_slli_epi32(_mm256_madd_epi16(scales, sums), kShift));
       acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(d, dxv), _mm256_cvtepi32_ps(scaled), acc[j]);
