@@ -1,5 +1,6 @@
 // AVX2 kernels of the K-quants (Q4_K, Q5_K, Q6_K, Q3_K, Q2_K) on the packed layout (packed.h):
-// the terms of qkernels_kquant_ref.cc, in the same order as the AVX-512 SuperTile. Each 64-byte
+// the terms of qkernels_kquant_ref.cc (the types with a scale per 16 elements join a block's two
+// halves in integers first, HalvesBlock; results differ by f32 rounding only). Each 64-byte
 // plane is two 256-bit halves, rows 0..7 and rows 8..15; a tile's two row halves are done one
 // after the other, both within the same 32-column block, so decode still reads the super-block
 // front to back. maddubs multiplies the unsigned codes by the signed activation codes into int16
